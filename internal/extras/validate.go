@@ -1,0 +1,264 @@
+package extras
+
+import (
+	"errors"
+	"fmt"
+	"net/netip"
+	"net/url"
+	"path"
+	"slices"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// The functions in this file check single values. Each returns "" if the
+// value is fine, or a message of the form "what is wrong; how to fix it".
+
+// urlProblem checks one URL of an entry.
+func urlProblem(raw string, opts Options) string {
+	if raw == "" {
+		return "URL is empty; remove it or write the full https:// URL of the archive"
+	}
+	if strings.IndexFunc(raw, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }) >= 0 {
+		return fmt.Sprintf("URL %q contains white space or a control character; percent-encode it (a space is %%20)", raw)
+	}
+	if strings.ContainsRune(raw, utf8.RuneError) {
+		return fmt.Sprintf("URL %q contains U+FFFD, the replacement character (often from a broken \\u escape); write the URL percent-encoded", raw)
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		var uerr *url.Error
+		if errors.As(err, &uerr) {
+			err = uerr.Err
+		}
+		return fmt.Sprintf("URL %q does not parse (%v); write the full https:// URL of the archive", raw, err)
+	}
+	if u.Scheme == "" {
+		return fmt.Sprintf("URL %q has no scheme; write the full https:// URL of the archive", raw)
+	}
+	if !strings.HasPrefix(raw, u.Scheme+":") {
+		return fmt.Sprintf("URL %q has an upper-case scheme; write it as %q", raw, u.Scheme+raw[len(u.Scheme):])
+	}
+	switch u.Scheme {
+	case "https":
+		return hostProblem(u, raw)
+	case "http":
+		if !opts.AllowInsecure {
+			return fmt.Sprintf("URL %q is not https; use https:// (only tests may use http:// to a loopback host, with Options.AllowInsecure)", raw)
+		}
+		if msg := hostProblem(u, raw); msg != "" {
+			return msg
+		}
+		if !isLoopback(u.Hostname()) {
+			return fmt.Sprintf("URL %q uses http:// with the non-loopback host %q; use https:// (Options.AllowInsecure allows http:// only for 127.0.0.0/8, localhost and [::1])", raw, u.Hostname())
+		}
+	case "file":
+		if !opts.AllowInsecure {
+			return fmt.Sprintf("URL %q is a local file; use an https:// URL (only tests may use file:// URLs, with Options.AllowInsecure)", raw)
+		}
+		if u.Opaque != "" || !strings.HasPrefix(u.Path, "/") {
+			return fmt.Sprintf("file URL %q has no absolute path; write it as file:///absolute/path", raw)
+		}
+	default:
+		return fmt.Sprintf("URL %q has the unsupported scheme %q; use an https:// URL", raw, u.Scheme)
+	}
+	return ""
+}
+
+// hostProblem checks the host part of an http or https URL.
+func hostProblem(u *url.URL, raw string) string {
+	if u.Opaque != "" || u.Hostname() == "" {
+		return fmt.Sprintf("URL %q has no host; write it as %s://host/path", raw, u.Scheme)
+	}
+	if u.User != nil {
+		return fmt.Sprintf("URL %q contains user information; remove the part before \"@\" (never put credentials in this file)", raw)
+	}
+	return ""
+}
+
+// isLoopback reports whether host names the local machine: localhost or an
+// address in 127.0.0.0/8 or ::1.
+func isLoopback(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	addr, err := netip.ParseAddr(host)
+	return err == nil && addr.Unmap().IsLoopback()
+}
+
+// sha256Problem checks the value of "sha256". It returns what is wrong and,
+// if there is a fix other than recomputing the hash, the fix.
+func sha256Problem(s string) (what, fix string) {
+	if isLowerHex(s, 64) {
+		return "", ""
+	}
+	switch {
+	case len(s) == 64 && isLowerHex(strings.ToLower(s), 64):
+		return fmt.Sprintf("sha256 %q has upper-case hex digits", s), fmt.Sprintf("write it in lower case as %q", strings.ToLower(s))
+	case strings.HasPrefix(s, "sha256-"):
+		return fmt.Sprintf("sha256 %q is in SRI form", s), "rename the key to \"integrity\""
+	}
+	if i := strings.IndexFunc(s, func(r rune) bool { return !isHexDigit(r) }); i >= 0 {
+		return fmt.Sprintf("sha256 %q contains %q, which is not a hex digit", s, []rune(s[i:])[0]), ""
+	}
+	return fmt.Sprintf("sha256 %q has %d hex digits, want 64", s, len(s)), ""
+}
+
+// integrityProblem checks the value of "integrity". It returns what is wrong
+// and, if there is a fix other than recomputing the hash, the fix.
+func integrityProblem(s string) (what, fix string) {
+	if _, err := digestFromSRI(s); err == nil {
+		return "", ""
+	}
+	alg, b64, ok := strings.Cut(s, "-")
+	switch {
+	case strings.ContainsAny(s, " \t\r\n"):
+		return fmt.Sprintf("integrity %q holds several values", s), "keep exactly one \"sha256-<base64>\""
+	case isLowerHex(s, 64):
+		return fmt.Sprintf("integrity %q is a hex digest", s), "rename the key to \"sha256\""
+	case !ok:
+		return fmt.Sprintf("integrity %q is not of the form \"sha256-<base64>\"", s), ""
+	case strings.EqualFold(alg, "sha256") && alg != "sha256":
+		return fmt.Sprintf("integrity %q does not start with \"sha256-\" in lower case", s), fmt.Sprintf("write it as %q", "sha256-"+b64)
+	case alg != "sha256":
+		return fmt.Sprintf("integrity %q uses %q, but only sha256 is supported", s, alg), ""
+	case strings.ContainsAny(b64, "-_"):
+		return fmt.Sprintf("integrity %q uses URL-safe base64 instead of standard base64", s), ""
+	}
+	return fmt.Sprintf("integrity %q is not \"sha256-\" followed by the padded standard base64 encoding of a 32-byte digest", s), ""
+}
+
+// stripPrefixProblem checks the value of "strip_prefix".
+func stripPrefixProblem(s string) string {
+	if s == "" {
+		return "strip_prefix is empty; remove the key, an empty prefix strips nothing"
+	}
+	if strings.IndexFunc(s, unicode.IsControl) >= 0 {
+		return fmt.Sprintf("strip_prefix %q contains a control character; write the directory name as it appears in the archive", s)
+	}
+	var why string
+	parts := strings.Split(s, "/")
+	switch {
+	case strings.HasPrefix(s, "/"):
+		why = "starts with \"/\""
+	case strings.HasSuffix(s, "/"):
+		why = "ends with \"/\""
+	case slices.Contains(parts, ".."):
+		why = "has a \"..\" component"
+	case path.Clean(s) != s || s == ".":
+		why = "has \".\" or empty components"
+	default:
+		return ""
+	}
+	msg := fmt.Sprintf("strip_prefix %q %s, but it must be a clean relative path", s, why)
+	clean := strings.Trim(path.Clean("/"+s), "/")
+	if slices.Contains(parts, "..") || clean == "" {
+		return msg + "; write the directory inside the archive, such as \"firmware-1.0\""
+	}
+	return msg + fmt.Sprintf("; write it as %q", clean)
+}
+
+// typeProblem checks the value of "type".
+func typeProblem(s string) string {
+	if slices.Contains(ArchiveTypes, s) {
+		return ""
+	}
+	return fmt.Sprintf("unsupported archive type %q%s; use one of %s, or remove \"type\" to let Bazel infer it from the URL",
+		s, suggest(strings.TrimPrefix(s, "."), ArchiveTypes), strings.Join(ArchiveTypes, ", "))
+}
+
+// provenanceProblem checks the value of provenance key.
+func provenanceProblem(key, s string) string {
+	if s == "" {
+		return fmt.Sprintf("provenance.%s is empty; fill it in or remove the key", key)
+	}
+	if strings.IndexFunc(s, unicode.IsControl) >= 0 {
+		return fmt.Sprintf("provenance.%s %q contains a control character; remove it", key, s)
+	}
+	if key == "repository" && !isRepository(s) {
+		return fmt.Sprintf("provenance.repository %q is not a GitHub repository; write it as \"owner/name\", such as \"lowRISC/opentitan\"", s)
+	}
+	return ""
+}
+
+// isRepository reports whether s has the form owner/name of a GitHub
+// repository: owner of ASCII letters, digits and "-", name of ASCII letters,
+// digits, "-", "_" and ".".
+func isRepository(s string) bool {
+	owner, name, ok := strings.Cut(s, "/")
+	if !ok || owner == "" || name == "" {
+		return false
+	}
+	for _, c := range []byte(owner) {
+		if !isAlnum(c) && c != '-' {
+			return false
+		}
+	}
+	for _, c := range []byte(name) {
+		if !isAlnum(c) && c != '-' && c != '_' && c != '.' {
+			return false
+		}
+	}
+	return true
+}
+
+func isAlnum(c byte) bool {
+	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9'
+}
+
+// suggest returns ` (did you mean "x"?)` for the candidate x closest to
+// word, ignoring case, or "" if none is close.
+func suggest(word string, candidates []string) string {
+	best, bestDist := "", -1
+	lower := []rune(strings.ToLower(word))
+	for _, c := range candidates {
+		if abs(len(lower)-len([]rune(c))) > 2 {
+			continue // too far apart, and distance is quadratic
+		}
+		d := distance(string(lower), c)
+		if bestDist < 0 || d < bestDist {
+			best, bestDist = c, d
+		}
+	}
+	if bestDist < 0 || bestDist > 2 || 2*bestDist > len(best) {
+		return ""
+	}
+	return fmt.Sprintf(" (did you mean %q?)", best)
+}
+
+// distance returns the optimal string alignment distance between a and b:
+// the number of rune insertions, deletions, substitutions and transpositions
+// of adjacent runes that turn a into b.
+func distance(a, b string) int {
+	ra, rb := []rune(a), []rune(b)
+	// d[i][j] is the distance between ra[:i] and rb[:j].
+	d := make([][]int, len(ra)+1)
+	for i := range d {
+		d[i] = make([]int, len(rb)+1)
+		d[i][0] = i
+	}
+	for j := range d[0] {
+		d[0][j] = j
+	}
+	for i := 1; i <= len(ra); i++ {
+		for j := 1; j <= len(rb); j++ {
+			cost := 1
+			if ra[i-1] == rb[j-1] {
+				cost = 0
+			}
+			d[i][j] = min(d[i-1][j]+1, d[i][j-1]+1, d[i-1][j-1]+cost)
+			if i > 1 && j > 1 && ra[i-1] == rb[j-2] && ra[i-2] == rb[j-1] {
+				d[i][j] = min(d[i][j], d[i-2][j-2]+1)
+			}
+		}
+	}
+	return d[len(ra)][len(rb)]
+}
+
+func abs(n int) int {
+	if n < 0 {
+		return -n
+	}
+	return n
+}

@@ -1,0 +1,130 @@
+package hub
+
+import (
+	"bytes"
+	"embed"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"text/template"
+)
+
+//go:embed templates/*.tmpl
+var templateFS embed.FS
+
+var templates = template.Must(template.ParseFS(templateFS, "templates/*.tmpl"))
+
+func render(name string, data any) string {
+	var buf bytes.Buffer
+	if err := templates.ExecuteTemplate(&buf, name, data); err != nil {
+		panic(fmt.Sprintf("hub: template %s: %v", name, err)) // the templates are fixed
+	}
+	return buf.String()
+}
+
+// DefaultBuildFile is the BUILD.bazel given to an archive or local directory
+// that has none: it exports every file and groups them as :name.
+func DefaultBuildFile(name string) string {
+	return render("default_BUILD.bazel.tmpl", name)
+}
+
+// Write fills dir with the hub repository: a link per entry to its spoke
+// directory (spokes maps names to directories), BUILD.bazel with the
+// aliases, and extras.bzl.
+func Write(dir string, spec Spec, spokes map[string]string) error {
+	var aliases, noAlias []string
+	for _, e := range spec.Entries {
+		spoke, ok := spokes[e.Name]
+		if !ok {
+			return fmt.Errorf("hub: no spoke directory given for entry %q", e.Name)
+		}
+		link := filepath.Join(dir, e.Name)
+		if err := os.RemoveAll(link); err != nil {
+			return err
+		}
+		if err := os.Symlink(spoke, link); err != nil {
+			return fmt.Errorf("hub: linking %s: %w", e.Name, err)
+		}
+		has, err := declaresTarget(filepath.Join(spoke, "BUILD.bazel"), e.Name)
+		if err != nil {
+			return err
+		}
+		if has {
+			aliases = append(aliases, e.Name)
+		} else {
+			noAlias = append(noAlias, e.Name)
+		}
+	}
+	files := map[string]string{
+		"BUILD.bazel": render("hub_BUILD.bazel.tmpl", map[string]any{
+			"Source": spec.Source, "Aliases": aliases, "NoAlias": noAlias,
+		}),
+		"extras.bzl": ExtrasBzl(spec),
+	}
+	for name, content := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// declaresTarget reports whether the BUILD file declares a target with the
+// given name, by the `name = "..."` attribute every rule call has.
+func declaresTarget(buildFile, name string) (bool, error) {
+	data, err := os.ReadFile(buildFile)
+	if err != nil {
+		return false, fmt.Errorf("hub: %w", err)
+	}
+	re := regexp.MustCompile(`\bname\s*=\s*"` + regexp.QuoteMeta(name) + `"`)
+	return re.Match(data), nil
+}
+
+// ExtrasBzl renders the hub's extras.bzl, whose EXTRAS dict describes every
+// configured entry.
+func ExtrasBzl(spec Spec) string {
+	dict := map[string]any{}
+	for _, e := range spec.Entries {
+		urls := e.URLs
+		if urls == nil {
+			urls = []string{}
+		}
+		prov := e.Provenance
+		if prov == nil {
+			prov = map[string]string{}
+		}
+		dict[e.Name] = map[string]any{
+			"urls": urls, "sha256": e.SHA256, "integrity": e.Integrity,
+			"strip_prefix": e.StripPrefix, "type": e.Type, "provenance": prov,
+			"local_path": e.LocalPath, "label": "@" + HubName + "//" + e.Name,
+		}
+	}
+	return render("extras.bzl.tmpl", map[string]any{"Source": spec.Source, "Dict": starlarkLiteral(dict)})
+}
+
+// starlarkLiteral writes v (strings, lists and dicts of them) as a Starlark
+// literal. JSON with HTML escaping off is one, since only strings appear.
+func starlarkLiteral(v any) string {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "    ")
+	if err := enc.Encode(v); err != nil {
+		panic(err)
+	}
+	return strings.TrimSuffix(buf.String(), "\n")
+}
+
+// SortedNames returns the keys of m in order.
+func SortedNames(m map[string]string) []string {
+	names := make([]string, 0, len(m))
+	for n := range m {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}

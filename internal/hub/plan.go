@@ -1,0 +1,179 @@
+package hub
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/ot-provisioning-exts/ot-provisioning-exts/internal/extras"
+)
+
+// HubName is the name of the hub repository.
+const HubName = "provisioning_exts_extra"
+
+// LocalEnv is the environment variable (set with --repo_env) that points
+// entries at local directories: "name=path[,name=path...]".
+const LocalEnv = "PROVISIONING_EXTS_LOCAL"
+
+// Plan is everything the module extension declares, in the JSON shape it
+// decodes (see extensions/private/extras_ext.bzl).
+type Plan struct {
+	// Repos are the spoke repositories, one per entry, sorted by name.
+	Repos []Repo `json:"repos"`
+	// Spokes maps each entry's name to the label of a file at the root of
+	// its repository; the hub resolves it to find the repository's directory.
+	Spokes map[string]string `json:"spokes"`
+	// Hub is what the hub repository rule passes back to "extras_helper hub".
+	Hub Spec `json:"hub"`
+}
+
+// Repo is one repository rule call: Rule(name = Name, **Attrs).
+type Repo struct {
+	Name  string         `json:"name"`
+	Rule  string         `json:"rule"` // http_archive, local_repository or new_local_repository
+	Attrs map[string]any `json:"attrs"`
+}
+
+// Spec describes the hub's content.
+type Spec struct {
+	Source  string      `json:"source"` // where the entries came from, for comments
+	Entries []SpecEntry `json:"entries"`
+}
+
+// SpecEntry is what the hub's extras.bzl says about one entry.
+type SpecEntry struct {
+	Name        string            `json:"name"`
+	URLs        []string          `json:"urls"`
+	SHA256      string            `json:"sha256"`
+	Integrity   string            `json:"integrity"`
+	StripPrefix string            `json:"strip_prefix"`
+	Type        string            `json:"type"`
+	Provenance  map[string]string `json:"provenance"`
+	LocalPath   string            `json:"local_path"` // "" unless overridden locally
+}
+
+// anchor is the file every spoke has at its root: http_archive spokes get
+// one from their patch command, local ones from their directory or from
+// new_local_repository.
+const anchor = "BUILD.bazel"
+
+// NewPlan plans the repositories for f. locals maps entry names to absolute
+// directories that replace their archives (see [ParseLocal]).
+func NewPlan(f *extras.File, source string, locals map[string]string) (*Plan, error) {
+	p := &Plan{Spokes: map[string]string{}, Hub: Spec{Source: source, Entries: []SpecEntry{}}, Repos: []Repo{}}
+	for _, e := range f.Entries {
+		se := SpecEntry{
+			Name: e.Name, URLs: e.URLs, SHA256: e.HexSHA256(), Integrity: e.SRI(),
+			StripPrefix: e.StripPrefix, Type: e.Type, Provenance: map[string]string{},
+		}
+		for k, v := range map[string]string{"repository": e.Provenance.Repository, "tag": e.Provenance.Tag, "asset": e.Provenance.Asset} {
+			if v != "" {
+				se.Provenance[k] = v
+			}
+		}
+		var r Repo
+		if dir, ok := locals[e.Name]; ok {
+			var err error
+			if r, err = localRepo(e.Name, dir); err != nil {
+				return nil, err
+			}
+			se.LocalPath = dir
+		} else {
+			r = archiveRepo(e)
+		}
+		p.Repos = append(p.Repos, r)
+		p.Spokes[e.Name] = "@" + e.Name + "//:" + anchor
+		p.Hub.Entries = append(p.Hub.Entries, se)
+	}
+	return p, nil
+}
+
+func archiveRepo(e extras.Entry) Repo {
+	attrs := map[string]any{
+		"urls":       e.URLs,
+		"integrity":  e.SRI(),
+		"patch_cmds": []string{ensureBuildFileCmd(e.Name)},
+	}
+	if e.StripPrefix != "" {
+		attrs["strip_prefix"] = e.StripPrefix
+	}
+	if e.Type != "" {
+		attrs["type"] = e.Type
+	}
+	return Repo{Name: e.Name, Rule: "http_archive", Attrs: attrs}
+}
+
+// ensureBuildFileCmd is the http_archive patch command that gives every spoke
+// a BUILD.bazel at its root: the archive's own BUILD.bazel, its BUILD
+// (linked), or else the default one that exports every file.
+func ensureBuildFileCmd(name string) string {
+	return "[ -e BUILD.bazel ] || { [ -e BUILD ] && ln -s BUILD BUILD.bazel; } || cat >BUILD.bazel <<'OT_PROVISIONING_EXTS_EOF'\n" +
+		DefaultBuildFile(name) + "OT_PROVISIONING_EXTS_EOF"
+}
+
+func localRepo(name, dir string) (Repo, error) {
+	for _, f := range []string{"BUILD.bazel", "BUILD"} {
+		if _, err := os.Stat(filepath.Join(dir, f)); err == nil {
+			if f == "BUILD" {
+				return Repo{}, fmt.Errorf("%s: entry %q: local directory %s has a BUILD file but no BUILD.bazel; rename it to BUILD.bazel", LocalEnv, name, dir)
+			}
+			return Repo{Name: name, Rule: "local_repository", Attrs: map[string]any{"path": dir}}, nil
+		}
+	}
+	return Repo{Name: name, Rule: "new_local_repository", Attrs: map[string]any{
+		"path": dir, "build_file_content": DefaultBuildFile(name),
+	}}, nil
+}
+
+// ParseLocal parses the value of [LocalEnv]: comma-separated name=path pairs.
+// Relative paths are taken from workspace (the root module's directory).
+// Every name must be an entry of f and every path an existing directory.
+func ParseLocal(value, workspace string, f *extras.File) (map[string]string, error) {
+	locals := map[string]string{}
+	value = strings.TrimSpace(value)
+	if value == "" {
+		return locals, nil
+	}
+	var problems []string
+	for _, pair := range strings.Split(value, ",") {
+		name, dir, ok := strings.Cut(strings.TrimSpace(pair), "=")
+		if !ok || name == "" || dir == "" {
+			problems = append(problems, fmt.Sprintf("%q is not name=path", pair))
+			continue
+		}
+		if _, ok := f.Lookup(name); !ok {
+			problems = append(problems, fmt.Sprintf("%q is not an entry of extras.json (entries: %s)", name, entryNames(f)))
+			continue
+		}
+		if _, dup := locals[name]; dup {
+			problems = append(problems, fmt.Sprintf("%q is given twice", name))
+			continue
+		}
+		if !filepath.IsAbs(dir) {
+			dir = filepath.Join(workspace, dir)
+		}
+		if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+			problems = append(problems, fmt.Sprintf("entry %q: %s is not a directory", name, dir))
+			continue
+		}
+		locals[name] = filepath.Clean(dir)
+	}
+	if len(problems) > 0 {
+		return nil, fmt.Errorf("--repo_env=%s=%s: %s", LocalEnv, value, strings.Join(problems, "; "))
+	}
+	return locals, nil
+}
+
+func entryNames(f *extras.File) string {
+	if len(f.Entries) == 0 {
+		return "none"
+	}
+	var names []string
+	for _, e := range f.Entries {
+		names = append(names, e.Name)
+	}
+	sort.Strings(names)
+	return strings.Join(names, ", ")
+}

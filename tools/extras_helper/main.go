@@ -1,0 +1,173 @@
+// Command extras_helper is the fetch-time helper of the ot_provisioning_exts
+// module extension. The extension compiles it from this module's sources
+// (standard library only) and runs it while Bazel evaluates the extension:
+//
+//	extras_helper plan -file PATH -display NAME [-workspace DIR] [-local SPEC] [-allow-insecure-urls]
+//	    Parse extras.json and print the plan (JSON) of the repositories to
+//	    declare. Errors go to stderr as file:line:col: entry "name": ...
+//
+//	extras_helper hub -spec FILE -out DIR -spoke NAME=DIR...
+//	    Write the files of the @provisioning_exts_extra hub into DIR.
+//
+// Users never run it by hand; it is documented for whoever debugs the
+// extension. All knowledge of the file format lives in internal/extras.
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/ot-provisioning-exts/ot-provisioning-exts/internal/extras"
+	"github.com/ot-provisioning-exts/ot-provisioning-exts/internal/hub"
+)
+
+const usage = `usage:
+  extras_helper plan -file PATH -display NAME [-workspace DIR] [-local SPEC] [-allow-insecure-urls]
+  extras_helper hub -spec FILE -out DIR -spoke NAME=DIR...
+
+The ot_provisioning_exts module extension runs this helper at fetch time.
+Run "extras_helper plan -help" or "extras_helper hub -help" for the flags.
+`
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+func run(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return 2
+	}
+	var err error
+	switch args[0] {
+	case "plan":
+		err = plan(args[1:], stdout, stderr)
+	case "hub":
+		err = writeHub(args[1:], stderr)
+	case "-h", "-help", "--help", "help":
+		fmt.Fprint(stdout, usage)
+		return 0
+	default:
+		fmt.Fprintf(stderr, "extras_helper: unknown command %q\n%s", args[0], usage)
+		return 2
+	}
+	if errors.Is(err, flag.ErrHelp) {
+		return 0
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return 1
+	}
+	return 0
+}
+
+func plan(args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("extras_helper plan", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	file := fs.String("file", "", "the extras.json to read (an absolute path)")
+	display := fs.String("display", "", "how to name the file in messages, such as a label")
+	workspace := fs.String("workspace", "", "the root module's directory, for relative -local paths")
+	local := fs.String("local", "", "entries to take from local directories: name=path[,name=path...] (the value of "+hub.LocalEnv+")")
+	insecure := fs.Bool("allow-insecure-urls", false, "also accept file:// and loopback http:// URLs (tests only)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *file == "" || fs.NArg() != 0 {
+		fs.Usage()
+		return errors.New("extras_helper plan: -file is required and takes no arguments")
+	}
+	name := displayName(*file, *display, *workspace)
+	f, err := extras.ParseFile(*file, name, extras.Options{AllowInsecure: *insecure})
+	if err != nil {
+		return err
+	}
+	locals, err := hub.ParseLocal(*local, *workspace, f)
+	if err != nil {
+		return err
+	}
+	p, err := hub.NewPlan(f, name, locals)
+	if err != nil {
+		return err
+	}
+	enc := json.NewEncoder(stdout)
+	enc.SetEscapeHTML(false)
+	return enc.Encode(p)
+}
+
+// displayName says where the file is in a way the user can act on. A file in
+// the workspace is named by its workspace-relative path, one in another local
+// checkout (a path override) by its real path, and one inside Bazel's output
+// base (a registry download) by the label the extension passed, with the
+// canonical "@@" spelling made apparent.
+func displayName(path, display, workspace string) string {
+	sep := string(filepath.Separator)
+	if real, err := filepath.EvalSymlinks(path); err == nil && !strings.Contains(real, sep+"external"+sep) {
+		if workspace != "" {
+			if ws, err := filepath.EvalSymlinks(workspace); err == nil {
+				if rel, err := filepath.Rel(ws, real); err == nil && !strings.HasPrefix(rel, "..") {
+					return rel
+				}
+			}
+		}
+		return real
+	}
+	if display == "" {
+		return path
+	}
+	return prettyLabel(display)
+}
+
+// prettyLabel turns Bazel's canonical label spelling into the apparent one:
+// "@@//skus:x" -> "//skus:x", "@@ot_provisioning_exts~//skus:x" (Bazel 7) or
+// "@@ot_provisioning_exts+//skus:x" (Bazel 8) -> "@ot_provisioning_exts//skus:x".
+func prettyLabel(l string) string {
+	if !strings.HasPrefix(l, "@@") {
+		return l
+	}
+	repo, rest, ok := strings.Cut(l[2:], "//")
+	if !ok {
+		return l
+	}
+	if repo == "" {
+		return "//" + rest
+	}
+	return "@" + strings.TrimRight(repo, "~+") + "//" + rest
+}
+
+func writeHub(args []string, stderr io.Writer) error {
+	fs := flag.NewFlagSet("extras_helper hub", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	specFile := fs.String("spec", "", "the hub spec: the \"hub\" member of the plan, as JSON")
+	out := fs.String("out", ".", "the hub repository's directory")
+	spokes := map[string]string{}
+	fs.Func("spoke", "NAME=DIR: the directory of entry NAME's repository (repeatable)", func(v string) error {
+		name, dir, ok := strings.Cut(v, "=")
+		if !ok || name == "" || dir == "" {
+			return fmt.Errorf("want NAME=DIR, got %q", v)
+		}
+		spokes[name] = dir
+		return nil
+	})
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *specFile == "" || fs.NArg() != 0 {
+		fs.Usage()
+		return errors.New("extras_helper hub: -spec is required and takes no arguments")
+	}
+	data, err := os.ReadFile(*specFile)
+	if err != nil {
+		return fmt.Errorf("extras_helper hub: %w", err)
+	}
+	var spec hub.Spec
+	if err := json.Unmarshal(data, &spec); err != nil {
+		return fmt.Errorf("extras_helper hub: %s: %w", *specFile, err)
+	}
+	return hub.Write(*out, spec, spokes)
+}
