@@ -104,6 +104,7 @@ func setup(env *testscript.Env, b *bazel) error {
 	env.Setenv("BAZEL_VERSION", b.version.String())
 	// The rig's wrapper bind-mounts these into its chroot at the same paths.
 	env.Setenv("OT_RIG_MOUNTS", env.WorkDir+":"+repoRoot)
+	env.Values[testingTKey{}] = env.T()
 	env.Defer(func() { expungeWorkspaces(env) })
 	return nil
 }

@@ -5,9 +5,9 @@ repositories to declare. This file only runs it and declares what it says.
 """
 
 load("@bazel_tools//tools/build_defs/repo:http.bzl", "http_archive")
-load("@bazel_tools//tools/build_defs/repo:local.bzl", "local_repository", "new_local_repository")
 load(":helper.bzl", "HELPER", "run_helper")
 load(":hub_repo.bzl", "extras_hub")
+load(":local_spoke_repo.bzl", "local_spoke")
 load(":skus_repo.bzl", "skus_repo")
 
 _DEFAULT_FILE = Label("//skus:extras.json")
@@ -15,8 +15,7 @@ _DEFAULT_FILE = Label("//skus:extras.json")
 # The repository rules a plan may name.
 _RULES = {
     "http_archive": http_archive,
-    "local_repository": local_repository,
-    "new_local_repository": new_local_repository,
+    "local_spoke": local_spoke,
 }
 
 _LOCAL_ENV = "PROVISIONING_EXTS_LOCAL"
@@ -56,8 +55,10 @@ def _extras_impl(mctx):
     path = mctx.path(file)
 
     # The helper reads the file, not Starlark, so watch it explicitly: edits
-    # then re-run the extension in every --lockfile_mode.
-    mctx.watch(path)
+    # then re-run the extension in every --lockfile_mode. Watch the label, not
+    # the path: a path under Bazel's external/ directory (this module's, when
+    # connected with --override_module) is not watched.
+    mctx.watch(file)
     args = [
         "plan",
         "-file",

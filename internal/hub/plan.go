@@ -32,7 +32,7 @@ type Plan struct {
 // Repo is one repository rule call: Rule(name = Name, **Attrs).
 type Repo struct {
 	Name  string         `json:"name"`
-	Rule  string         `json:"rule"` // http_archive, local_repository or new_local_repository
+	Rule  string         `json:"rule"` // http_archive or local_spoke
 	Attrs map[string]any `json:"attrs"`
 }
 
@@ -75,10 +75,7 @@ func NewPlan(f *extras.File, source string, locals map[string]string) (*Plan, er
 		}
 		var r Repo
 		if dir, ok := locals[e.Name]; ok {
-			var err error
-			if r, err = localRepo(e.Name, dir); err != nil {
-				return nil, err
-			}
+			r = localRepo(e.Name, dir)
 			se.LocalPath = dir
 		} else {
 			r = archiveRepo(e)
@@ -94,7 +91,7 @@ func archiveRepo(e extras.Entry) Repo {
 	attrs := map[string]any{
 		"urls":       e.URLs,
 		"integrity":  e.SRI(),
-		"patch_cmds": []string{ensureBuildFileCmd(e.Name)},
+		"patch_cmds": patchCmds(e.Name),
 	}
 	if e.StripPrefix != "" {
 		attrs["strip_prefix"] = e.StripPrefix
@@ -105,26 +102,30 @@ func archiveRepo(e extras.Entry) Repo {
 	return Repo{Name: e.Name, Rule: "http_archive", Attrs: attrs}
 }
 
-// ensureBuildFileCmd is the http_archive patch command that gives every spoke
-// a BUILD.bazel at its root: the archive's own BUILD.bazel, its BUILD
-// (linked), or else the default one that exports every file.
-func ensureBuildFileCmd(name string) string {
-	return "[ -e BUILD.bazel ] || { [ -e BUILD ] && ln -s BUILD BUILD.bazel; } || cat >BUILD.bazel <<'OT_PROVISIONING_EXTS_EOF'\n" +
-		DefaultBuildFile(name) + "OT_PROVISIONING_EXTS_EOF"
+// patchCmds are the http_archive patch commands of every spoke:
+//
+//   - Give the extracted files the time of extraction. Release archives are
+//     deterministic, so every file in them has one fixed mtime, and a re-signed
+//     binary often has the same size as the one it replaces. Bazel keys its
+//     digest cache on path, inode, mtime and size, so without this it can keep
+//     the old digest and skip actions after a re-point
+//     (github.com/bazelbuild/bazel/issues/14723).
+//   - Give the spoke a BUILD.bazel at its root: the archive's own BUILD.bazel,
+//     its BUILD (linked), or else the default one that exports every file.
+func patchCmds(name string) []string {
+	return []string{
+		"find . -type f -exec touch -c {} +",
+		"[ -e BUILD.bazel ] || { [ -e BUILD ] && ln -s BUILD BUILD.bazel; } || cat >BUILD.bazel <<'OT_PROVISIONING_EXTS_EOF'\n" +
+			DefaultBuildFile(name) + "OT_PROVISIONING_EXTS_EOF",
+	}
 }
 
-func localRepo(name, dir string) (Repo, error) {
-	for _, f := range []string{"BUILD.bazel", "BUILD"} {
-		if _, err := os.Stat(filepath.Join(dir, f)); err == nil {
-			if f == "BUILD" {
-				return Repo{}, fmt.Errorf("%s: entry %q: local directory %s has a BUILD file but no BUILD.bazel; rename it to BUILD.bazel", LocalEnv, name, dir)
-			}
-			return Repo{Name: name, Rule: "local_repository", Attrs: map[string]any{"path": dir}}, nil
-		}
-	}
-	return Repo{Name: name, Rule: "new_local_repository", Attrs: map[string]any{
-		"path": dir, "build_file_content": DefaultBuildFile(name),
-	}}, nil
+// localRepo declares a local_spoke (extensions/private/local_spoke_repo.bzl)
+// for dir. A directory without a BUILD file gets the default one.
+func localRepo(name, dir string) Repo {
+	return Repo{Name: name, Rule: "local_spoke", Attrs: map[string]any{
+		"path": dir, "default_build_file_content": DefaultBuildFile(name),
+	}}
 }
 
 // ParseLocal parses the value of [LocalEnv]: comma-separated name=path pairs.
