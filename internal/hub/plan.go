@@ -90,8 +90,14 @@ func NewPlan(f *extras.File, source string, locals map[string]string) (*Plan, er
 func archiveRepo(e extras.Entry) Repo {
 	attrs := map[string]any{
 		"urls":       e.URLs,
-		"integrity":  e.SRI(),
 		"patch_cmds": patchCmds(e.Name),
+	}
+	// Pin the hash in the form the file uses, so that Bazel's "Checksum was
+	// ... but wanted ..." message quotes what the user sees in extras.json.
+	if e.SHA256 != "" {
+		attrs["sha256"] = e.SHA256
+	} else {
+		attrs["integrity"] = e.Integrity
 	}
 	if e.StripPrefix != "" {
 		attrs["strip_prefix"] = e.StripPrefix

@@ -1,0 +1,142 @@
+// Package archivetest builds small archives in memory for tests: tar, tar.gz,
+// tar.xz and zip files with regular files, directories and links, including
+// the malformed members (absolute paths, "..", escaping links) that
+// archive.Check must reject.
+package archivetest
+
+import (
+	"archive/tar"
+	"archive/zip"
+	"bytes"
+	"compress/gzip"
+	"fmt"
+	"io/fs"
+	"time"
+
+	"github.com/ulikunitz/xz"
+)
+
+// Member is one entry of a test archive.
+type Member struct {
+	Name     string // path inside the archive, written verbatim
+	Body     string // content of a regular file
+	Dir      bool   // a directory entry
+	Symlink  string // if set, a symbolic link to this target
+	Hardlink string // if set (tar only), a hard link to this archive path
+}
+
+// File returns a regular file member.
+func File(name, body string) Member { return Member{Name: name, Body: body} }
+
+// Dir returns a directory member; name should end with "/".
+func Dir(name string) Member { return Member{Name: name, Dir: true} }
+
+// Symlink returns a symbolic link member.
+func Symlink(name, target string) Member { return Member{Name: name, Symlink: target} }
+
+// Hardlink returns a tar hard link member.
+func Hardlink(name, target string) Member { return Member{Name: name, Hardlink: target} }
+
+// mtime is the fixed modification time of every member, so that the same
+// members always give the same bytes.
+var mtime = time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// Tar returns an uncompressed tar archive holding members.
+func Tar(members ...Member) []byte {
+	var buf bytes.Buffer
+	tw := tar.NewWriter(&buf)
+	for _, m := range members {
+		hdr := &tar.Header{Name: m.Name, Mode: 0o644, ModTime: mtime, Format: tar.FormatPAX}
+		switch {
+		case m.Dir:
+			hdr.Typeflag, hdr.Mode = tar.TypeDir, 0o755
+		case m.Symlink != "":
+			hdr.Typeflag, hdr.Linkname = tar.TypeSymlink, m.Symlink
+		case m.Hardlink != "":
+			hdr.Typeflag, hdr.Linkname = tar.TypeLink, m.Hardlink
+		default:
+			hdr.Typeflag, hdr.Size = tar.TypeReg, int64(len(m.Body))
+		}
+		must(tw.WriteHeader(hdr))
+		if hdr.Typeflag == tar.TypeReg {
+			_, err := tw.Write([]byte(m.Body))
+			must(err)
+		}
+	}
+	must(tw.Close())
+	return buf.Bytes()
+}
+
+// TarGz returns a gzip-compressed tar archive holding members.
+func TarGz(members ...Member) []byte { return Gzip(Tar(members...)) }
+
+// TarXz returns an xz-compressed tar archive holding members.
+func TarXz(members ...Member) []byte { return Xz(Tar(members...)) }
+
+// Gzip compresses b with gzip.
+func Gzip(b []byte) []byte {
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	_, err := zw.Write(b)
+	must(err)
+	must(zw.Close())
+	return buf.Bytes()
+}
+
+// Xz compresses b with xz.
+func Xz(b []byte) []byte {
+	var buf bytes.Buffer
+	xw, err := xz.NewWriter(&buf)
+	must(err)
+	_, err = xw.Write(b)
+	must(err)
+	must(xw.Close())
+	return buf.Bytes()
+}
+
+// Zip returns a zip archive holding members. Hard links are not
+// representable in zip and panic.
+func Zip(members ...Member) []byte {
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	for _, m := range members {
+		fh := &zip.FileHeader{Name: m.Name, Method: zip.Deflate, Modified: mtime}
+		body := m.Body
+		switch {
+		case m.Dir:
+			fh.SetMode(fs.ModeDir | 0o755)
+			fh.Method = zip.Store
+		case m.Symlink != "":
+			fh.SetMode(fs.ModeSymlink | 0o777)
+			body = m.Symlink
+		case m.Hardlink != "":
+			panic(fmt.Sprintf("archivetest: zip cannot hold the hard link %q", m.Name))
+		default:
+			fh.SetMode(0o644)
+		}
+		w, err := zw.CreateHeader(fh)
+		must(err)
+		_, err = w.Write([]byte(body))
+		must(err)
+	}
+	must(zw.Close())
+	return buf.Bytes()
+}
+
+// Release returns the members of a typical release archive whose files lie
+// under the directory prefix.
+func Release(prefix string) []Member {
+	return []Member{
+		Dir(prefix + "/"),
+		File(prefix+"/BUILD.bazel", "exports_files(glob([\"**\"]))\n"),
+		Dir(prefix + "/bin/"),
+		File(prefix+"/bin/perso.bin", "\x00\x01signed firmware"),
+		Symlink(prefix+"/latest.bin", "bin/perso.bin"),
+	}
+}
+
+func must(err error) {
+	if err != nil {
+		panic("archivetest: " + err.Error())
+	}
+}

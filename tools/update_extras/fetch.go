@@ -1,0 +1,154 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/ot-provisioning-exts/ot-provisioning-exts/internal/archive"
+	"github.com/ot-provisioning-exts/ot-provisioning-exts/internal/download"
+)
+
+// fetcher downloads and checks archives, at most -jobs at a time, into a
+// temporary directory that close removes.
+type fetcher struct {
+	c   *cli
+	sem chan struct{}
+	dir string
+}
+
+func (c *cli) newFetcher() (*fetcher, error) {
+	dir, err := os.MkdirTemp(c.tmpDir, "update_extras-")
+	if err != nil {
+		return nil, fmt.Errorf("creating a temporary directory for downloads: %w", err)
+	}
+	return &fetcher{c: c, sem: make(chan struct{}, c.jobs), dir: dir}, nil
+}
+
+func (f *fetcher) close() { os.RemoveAll(f.dir) }
+
+// archiveSpec says what to fetch and what to expect.
+type archiveSpec struct {
+	label       string   // the entry name, for progress and messages
+	urls        []string // mirrors, in order
+	sha256      string   // expected digest, "" to compute it (set of a new URL only)
+	size        int64    // expected size, 0 if unknown
+	typ         string   // archive type, "" to infer it from the URL that served it
+	stripPrefix string
+	mirrors     string // "all": every URL must serve the archive; "first": the first that works is enough
+}
+
+// fetched is an archive that downloaded and passed the checks.
+type fetched struct {
+	url       string // the URL that served it
+	sha256    string
+	integrity string
+	size      int64
+	typ       string // the type it was checked as
+	report    *archive.Report
+	warnings  []string
+}
+
+// options returns the download options for one transfer.
+func (f *fetcher) options(spec *archiveSpec, t *task) download.Options {
+	return download.Options{
+		SHA256:        spec.sha256,
+		Size:          spec.size,
+		Timeout:       f.c.timeout,
+		Retries:       f.c.retries,
+		Backoff:       f.c.backoff,
+		AllowInsecure: f.c.allowInsecure,
+		Dir:           f.dir,
+		UserAgent:     "ot-provisioning-exts-update_extras",
+		Progress:      t.progress,
+		Logf: func(format string, args ...any) {
+			f.c.ui.logf("%s: "+format, append([]any{spec.label}, args...)...)
+		},
+	}
+}
+
+// fetch downloads the archive (from the first URL that works), verifies
+// it against spec.sha256 if set, verifies the other mirrors if
+// spec.mirrors is "all", and checks the archive. The downloaded copy is
+// read once from the network (hashed while written) and once from disk
+// (the archive check), and removed before fetch returns.
+func (f *fetcher) fetch(ctx context.Context, spec *archiveSpec) (*fetched, error) {
+	res, err := f.download(ctx, spec, spec.urls, spec.sha256)
+	if err != nil {
+		return nil, err
+	}
+	defer res.Remove()
+	out := &fetched{url: res.URL, sha256: res.SHA256, integrity: res.Integrity, size: res.Size}
+
+	var problems []string
+	for _, err := range res.Failed {
+		if spec.mirrors == "all" {
+			problems = append(problems, err.Error())
+		} else {
+			out.warnings = append(out.warnings, "mirror failed: "+err.Error())
+		}
+	}
+	if spec.mirrors == "all" {
+		// Every other mirror must serve the same bytes. Only hashed, not
+		// kept: the archive check below needs one copy.
+		rest := spec.urls[slices.Index(spec.urls, res.URL)+1:]
+		problems = append(problems, f.verifyMirrors(ctx, spec, rest, res.SHA256)...)
+	}
+	if len(problems) > 0 {
+		return nil, fmt.Errorf("%s (every URL must serve the same archive; fix or remove the failing URLs, or pass -mirrors=first to accept any one)", strings.Join(problems, "; "))
+	}
+
+	out.typ = spec.typ
+	if out.typ == "" {
+		out.typ = archive.InferType(res.URL)
+	}
+	if out.typ == "" {
+		return nil, fmt.Errorf("cannot tell the archive type of %s from its name (no known extension such as .tar.gz); set the entry's type with set -type", download.Redact(res.URL))
+	}
+	rep, err := archive.Check(res.Path, out.typ, spec.stripPrefix)
+	switch {
+	case errors.Is(err, archive.ErrUnsupported):
+		out.warnings = append(out.warnings, fmt.Sprintf("the archive was not opened: %v", err))
+	case err != nil:
+		return nil, fmt.Errorf("the archive from %s is not usable: %w", download.Redact(res.URL), err)
+	}
+	out.report = rep
+	return out, nil
+}
+
+// download runs download.Fetch for spec within the -jobs limit.
+func (f *fetcher) download(ctx context.Context, spec *archiveSpec, urls []string, want string) (*download.Result, error) {
+	f.sem <- struct{}{}
+	defer func() { <-f.sem }()
+	t := f.c.ui.start(spec.label, urls[0])
+	defer f.c.ui.end(t)
+	opts := f.options(spec, t)
+	opts.SHA256 = want
+	return download.Fetch(ctx, urls, opts)
+}
+
+// verifyMirrors hashes each of urls concurrently (within the -jobs limit)
+// and returns a problem for each that fails or differs from sha256.
+func (f *fetcher) verifyMirrors(ctx context.Context, spec *archiveSpec, urls []string, sha256 string) []string {
+	problems := make([]string, len(urls))
+	var wg sync.WaitGroup
+	for i, u := range urls {
+		wg.Go(func() {
+			f.sem <- struct{}{}
+			defer func() { <-f.sem }()
+			t := f.c.ui.start(spec.label, u)
+			defer f.c.ui.end(t)
+			opts := f.options(spec, t)
+			opts.SHA256 = sha256
+			if _, err := download.Verify(ctx, u, opts); err != nil {
+				problems[i] = err.Error()
+			}
+		})
+	}
+	wg.Wait()
+	return slices.DeleteFunc(problems, func(s string) bool { return s == "" })
+}

@@ -1,0 +1,320 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"maps"
+	"net/http"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/ot-provisioning-exts/ot-provisioning-exts/internal/archive"
+	"github.com/ot-provisioning-exts/ot-provisioning-exts/internal/download"
+	"github.com/ot-provisioning-exts/ot-provisioning-exts/internal/extras"
+	"github.com/ot-provisioning-exts/ot-provisioning-exts/internal/github"
+)
+
+// defaultReleaseEntries are the entries that from-release picks up from a
+// release without being named or already in the file.
+var defaultReleaseEntries = []string{"presign_perso", "presign_rom_ext", "perso_release", "rom_ext_release"}
+
+// releaseFlags are the flags of from-release.
+type releaseFlags struct {
+	repo, tag, apiURL  string
+	allowMissingDigest bool
+	stripPrefix        map[string]string
+}
+
+var fromReleaseCommand = &command{
+	name:      "from-release",
+	args:      "-repo OWNER/NAME -tag TAG [NAME...]",
+	short:     "set entries from the assets of a GitHub release, verified against GitHub's digests",
+	downloads: true,
+	flags: func(c *cli, fs *flag.FlagSet) {
+		fs.StringVar(&c.release.repo, "repo", c.release.repo, "GitHub repository as `owner/name` (required)")
+		fs.StringVar(&c.release.tag, "tag", c.release.tag, "release `tag` (required)")
+		fs.StringVar(&c.release.apiURL, "api-url", c.release.apiURL, "GitHub REST API base `URL` (default: $GITHUB_API_URL, else "+github.DefaultAPIURL+")")
+		fs.BoolVar(&c.release.allowMissingDigest, "allow-missing-digest", c.release.allowMissingDigest, "accept assets for which GitHub reports no digest, hashing them here (review the result)")
+		fs.Func("strip-prefix", "`NAME=DIR`: strip prefix of entry NAME (repeatable; default: the entry's current one)", func(v string) error {
+			name, dir, ok := strings.Cut(v, "=")
+			if !ok || name == "" {
+				return fmt.Errorf("want NAME=DIR, got %q", v)
+			}
+			if c.release.stripPrefix == nil {
+				c.release.stripPrefix = map[string]string{}
+			}
+			c.release.stripPrefix[name] = dir
+			return nil
+		})
+	},
+	run: runFromRelease,
+	long: `
+Sets entries from the assets of the GitHub release TAG of OWNER/NAME,
+listed through the REST API (GET /repos/OWNER/NAME/releases/tags/TAG).
+
+An asset named ENTRY.tar.xz, ENTRY.tar.gz, ENTRY.zip (or another archive
+extension) becomes entry ENTRY. Without NAMEs, every asset whose ENTRY is
+a valid repository name and either already an entry of the file or one of
+presign_perso, presign_rom_ext, perso_release and rom_ext_release is
+taken; with NAMEs, exactly those, each of which must have one asset.
+
+Each asset is downloaded from its browser_download_url (without the
+token: the URL must be public, as Bazel fetches it without one) and must
+match the digest GitHub reports for it ("sha256:<hex>") and its size; an
+asset without a digest is refused unless -allow-missing-digest. The
+archive is then checked as by set. The entry gets the asset's URL as its
+only URL, both hashes, and provenance (repository, tag, asset); it keeps
+its strip_prefix unless -strip-prefix NAME=DIR says otherwise, and its
+type only if it matches the asset's extension. If anything fails, nothing
+is written.
+
+The token comes from $GITHUB_TOKEN, if set, and is sent only to the API.
+It is never printed.
+
+Examples:
+  update_extras from-release -repo lowRISC/ot-sku -tag v1.0.0
+  update_extras from-release -repo lowRISC/ot-sku -tag v1.0.1 perso_release \
+      -strip-prefix perso_release=perso-v1.0.1
+`,
+}
+
+// releaseItem is one asset to turn into an entry.
+type releaseItem struct {
+	name  string
+	typ   string
+	asset github.Asset
+	old   *extras.Entry
+	entry extras.Entry
+	got   *fetched
+	err   error
+}
+
+func runFromRelease(ctx context.Context, c *cli, fs *flag.FlagSet, args []string) error {
+	rf := &c.release
+	if rf.repo == "" || rf.tag == "" {
+		return usagef("from-release needs -repo OWNER/NAME and -tag TAG")
+	}
+	if _, _, ok := github.SplitRepository(rf.repo); !ok {
+		return usagef("-repo %q is not of the form owner/name", rf.repo)
+	}
+	for _, name := range args {
+		if err := extras.ValidName(name); err != nil {
+			return usagef("%v", err)
+		}
+	}
+	for name := range rf.stripPrefix {
+		if len(args) > 0 && !slices.Contains(args, name) {
+			return usagef("-strip-prefix names %q, which is not among the NAMEs", name)
+		}
+	}
+
+	st, err := c.openStore()
+	if err != nil {
+		return err
+	}
+	f, _, err := st.load()
+	if err != nil {
+		return err
+	}
+
+	apiURL := rf.apiURL
+	if apiURL == "" {
+		apiURL = c.env.getenv("GITHUB_API_URL")
+	}
+	if apiURL == "" {
+		apiURL = github.DefaultAPIURL
+	}
+	if err := download.CheckURL(apiURL, c.allowInsecure); err != nil {
+		return fmt.Errorf("GitHub API URL: %w", err)
+	}
+	gc, err := github.New(github.Options{
+		APIURL:     apiURL,
+		Token:      c.token,
+		HTTPClient: &http.Client{Timeout: c.timeout},
+		Retries:    c.retries,
+		Backoff:    c.backoff,
+	})
+	if err != nil {
+		return err
+	}
+	rel, err := gc.ReleaseByTag(ctx, rf.repo, rf.tag)
+	if err != nil {
+		return err
+	}
+	if rel.Draft {
+		c.ui.logf("warning: release %s of %s is a draft: its download URLs are not public", rel.Tag, rf.repo)
+	}
+
+	items, err := pickAssets(rel, f, args)
+	if err != nil {
+		return err
+	}
+	for _, it := range items {
+		it.old = lookup(f, it.name)
+		if d, ok := rf.stripPrefix[it.name]; ok {
+			it.entry.StripPrefix = d
+		} else if it.old != nil {
+			it.entry.StripPrefix = it.old.StripPrefix
+		}
+		if it.old != nil && it.old.Type == it.typ {
+			it.entry.Type = it.typ
+		}
+	}
+	for name := range rf.stripPrefix {
+		if !slices.ContainsFunc(items, func(it *releaseItem) bool { return it.name == name }) {
+			return usagef("-strip-prefix names %q, but the release has no asset for it", name)
+		}
+	}
+
+	fx, err := c.newFetcher()
+	if err != nil {
+		return err
+	}
+	defer fx.close()
+	var wg sync.WaitGroup
+	for _, it := range items {
+		wg.Go(func() { it.err = fetchAsset(ctx, c, fx, rel, it) })
+	}
+	wg.Wait()
+
+	var failed []string
+	for _, it := range items {
+		if it.err != nil {
+			failed = append(failed, fmt.Sprintf("entry %q: %s", it.name, it.err))
+		}
+	}
+	if len(failed) > 0 {
+		return fmt.Errorf("%s\nnothing was changed", strings.Join(failed, "\n"))
+	}
+
+	wrote, err := st.update(ctx, func(f *extras.File) error {
+		for _, it := range items {
+			if err := conflict(st.display, f, it.name, it.old); err != nil {
+				return err
+			}
+			f.Set(it.entry)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	out := c.env.stdout
+	for _, it := range items {
+		printDiff(out, it.name, it.old, &it.entry)
+		printArchive(out, it.got)
+	}
+	printWrote(out, st.display, wrote)
+	for _, it := range items {
+		if it.asset.SHA256 == "" {
+			fmt.Fprintf(out, "note: GitHub reported no digest for %s; the sha256 of %q was computed from what it served just now: review it before committing.\n", it.asset.Name, it.name)
+		}
+	}
+	return nil
+}
+
+// pickAssets maps the release's archive assets to entries: the named ones,
+// or else those already in f or among defaultReleaseEntries.
+func pickAssets(rel *github.Release, f *extras.File, names []string) ([]*releaseItem, error) {
+	byName := map[string][]*releaseItem{}
+	var archives []string
+	for _, a := range rel.Assets {
+		typ := archive.InferType(a.Name)
+		if typ == "" {
+			continue
+		}
+		archives = append(archives, a.Name)
+		name := a.Name[:len(a.Name)-len(typ)-1]
+		byName[name] = append(byName[name], &releaseItem{name: name, typ: typ, asset: a})
+	}
+	listed := "it has no archive assets"
+	if len(archives) > 0 {
+		listed = "its archive assets are " + strings.Join(archives, ", ")
+	}
+	var items []*releaseItem
+	pick := func(name string, cands []*releaseItem) error {
+		if len(cands) > 1 {
+			var ns []string
+			for _, it := range cands {
+				ns = append(ns, it.asset.Name)
+			}
+			return fmt.Errorf("release %s of %s has several assets for entry %q (%s); remove all but one from the release, or use set with the URL of the one you want", rel.Tag, rel.Repository, name, strings.Join(ns, ", "))
+		}
+		items = append(items, cands[0])
+		return nil
+	}
+	if len(names) > 0 {
+		for _, name := range slices.Compact(slices.Sorted(slices.Values(names))) {
+			cands := byName[name]
+			if len(cands) == 0 {
+				return nil, fmt.Errorf("release %s of %s has no asset for entry %q (such as %s.tar.xz); %s", rel.Tag, rel.Repository, name, name, listed)
+			}
+			if err := pick(name, cands); err != nil {
+				return nil, err
+			}
+		}
+		return items, nil
+	}
+	for _, name := range slices.Sorted(maps.Keys(byName)) {
+		if extras.ValidName(name) != nil {
+			continue
+		}
+		if _, ok := f.Lookup(name); !ok && !slices.Contains(defaultReleaseEntries, name) {
+			continue
+		}
+		if err := pick(name, byName[name]); err != nil {
+			return nil, err
+		}
+	}
+	if len(items) == 0 {
+		return nil, fmt.Errorf("release %s of %s has no asset for an entry of the file or for %s; %s. Name the entries to take as arguments", rel.Tag, rel.Repository, strings.Join(defaultReleaseEntries, ", "), listed)
+	}
+	return items, nil
+}
+
+// fetchAsset downloads and checks one asset and fills in it.entry.
+func fetchAsset(ctx context.Context, c *cli, fx *fetcher, rel *github.Release, it *releaseItem) error {
+	a := it.asset
+	if a.SHA256 == "" {
+		if a.Digest != "" {
+			return fmt.Errorf("asset %s has the digest %q, but only sha256 is supported", a.Name, a.Digest)
+		}
+		if !c.release.allowMissingDigest {
+			return fmt.Errorf("GitHub reports no digest for asset %s (it records one for assets uploaded since mid-2025), so the download cannot be verified; re-upload the asset, or pass -allow-missing-digest to hash it here and review the result", a.Name)
+		}
+		c.ui.logf("warning: entry %q: GitHub reports no digest for asset %s; hashing it here without verification", it.name, a.Name)
+	}
+	if a.URL == "" {
+		return fmt.Errorf("asset %s has no browser_download_url", a.Name)
+	}
+	if err := download.CheckURL(a.URL, c.allowInsecure); err != nil {
+		return fmt.Errorf("asset %s: %w", a.Name, err)
+	}
+	got, err := fx.fetch(ctx, &archiveSpec{
+		label:       it.name,
+		urls:        []string{a.URL},
+		sha256:      a.SHA256,
+		size:        a.Size,
+		typ:         it.typ,
+		stripPrefix: it.entry.StripPrefix,
+		mirrors:     "all",
+	})
+	if err != nil {
+		if errors.Is(err, download.ErrMismatch) {
+			return fmt.Errorf("%w; the download does not match what GitHub reports for asset %s, refusing it", err, a.Name)
+		}
+		return err
+	}
+	for _, w := range got.warnings {
+		c.ui.logf("warning: entry %q: %s", it.name, w)
+	}
+	it.got = got
+	it.entry.Name = it.name
+	it.entry.URLs = []string{a.URL}
+	it.entry.SHA256, it.entry.Integrity = got.sha256, got.integrity
+	it.entry.Provenance = extras.Provenance{Repository: rel.Repository, Tag: rel.Tag, Asset: a.Name}
+	return nil
+}

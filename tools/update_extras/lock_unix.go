@@ -1,0 +1,53 @@
+//go:build unix
+
+package main
+
+import (
+	"errors"
+	"os"
+	"syscall"
+)
+
+// fileLock is an exclusive flock(2) on a lock file beside extras.json. The
+// kernel releases it when the process ends, however it ends, so a crashed
+// run never leaves a stale lock; the file itself is removed on release.
+type fileLock struct {
+	f    *os.File
+	path string
+}
+
+// tryLock takes the lock if it is free; it returns nil, nil if another
+// process holds it.
+func tryLock(path string) (*fileLock, error) {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
+	if err != nil {
+		return nil, err
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		f.Close()
+		if errors.Is(err, syscall.EWOULDBLOCK) {
+			return nil, nil
+		}
+		return nil, err
+	}
+	// The previous holder removes the file before unlocking it; if that
+	// happened between our open and flock, we locked a file nobody else
+	// will see, so start over with the new one.
+	held, err1 := f.Stat()
+	now, err2 := os.Stat(path)
+	if err1 != nil || err2 != nil || !os.SameFile(held, now) {
+		f.Close()
+		return nil, nil
+	}
+	return &fileLock{f: f, path: path}, nil
+}
+
+// release removes the lock file and unlocks it.
+func (l *fileLock) release() {
+	os.Remove(l.path)
+	l.f.Close()
+}
+
+// staleHint is what to do about a lock that is never released; flock
+// locks die with their process, so there is nothing to add.
+func staleHint(string) string { return "" }
