@@ -285,9 +285,9 @@ func cmdHash(ts *testscript.TestScript, neg bool, args []string) {
 
 // copymodule DIR
 //
-// Copies this repository's module (what Bazel reads of it: MODULE.bazel,
-// BUILD files, extensions/, skus/ and the helper's Go sources) to DIR, as a
-// second checkout to connect with --override_module.
+// Copies this repository (without .git, e2e/, .github/ and Bazel's output
+// symlinks) to DIR: a second checkout, to connect with --override_module or
+// to work in as the root module.
 func cmdCopyModule(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) != 1 {
 		ts.Fatalf("usage: copymodule DIR")
@@ -301,12 +301,12 @@ func cmdCopyModule(ts *testscript.TestScript, neg bool, args []string) {
 		name := d.Name()
 		if d.IsDir() {
 			switch {
-			case rel == ".git", rel == "e2e", rel == ".github", name == "testdata", strings.HasPrefix(name, "bazel-"):
+			case rel == ".git", rel == "e2e", rel == ".github", strings.HasPrefix(name, "bazel-"):
 				return filepath.SkipDir
 			}
 			return os.MkdirAll(filepath.Join(dst, rel), 0o755)
 		}
-		if d.Type()&fs.ModeSymlink != 0 || strings.HasSuffix(name, "_test.go") {
+		if d.Type()&fs.ModeSymlink != 0 || name == "MODULE.bazel.lock" {
 			return nil
 		}
 		data, err := os.ReadFile(p)

@@ -35,7 +35,7 @@ RULES_GO_VERSION=v0.59.0
 GAZELLE_VERSION=v0.49.0
 GAZELLE_V2_VERSION=v2.0.0-1
 BUILDTOOLS_VERSION=v0.0.0-20260904073137-eaa4d125b423
-RIG_MODULES_VERSION=3
+RIG_MODULES_VERSION=4
 
 log() { printf 'rig: %s\n' "$*" >&2; }
 die() { printf 'rig: error: %s\n' "$*" >&2; exit 1; }
@@ -216,8 +216,13 @@ def _buildozer_binary_impl(module_ctx):
 buildozer_binary = module_extension(implementation = _buildozer_binary_impl)
 BZL
 
-  # The host's TLS roots, so that go_deps can reach the Go module proxy.
-  cp "${SSL_CERT_FILE:-/etc/ssl/certs/ca-certificates.crt}" "$HOST_OPT/ca-certificates.crt"
+  # The host's TLS roots, so that go_deps and gazelle's tools can reach the
+  # Go module proxy: at $SSL_CERT_FILE, and at the system path too, since not
+  # every repository rule passes SSL_CERT_FILE on to the go command.
+  local bundle=${SSL_CERT_FILE:-/etc/ssl/certs/ca-certificates.crt}
+  cp "$bundle" "$HOST_OPT/ca-certificates.crt"
+  mkdir -p "$ROOT/etc/ssl/certs"
+  cp "$bundle" "$ROOT/etc/ssl/certs/ca-certificates.crt"
 
   # A local registry for the modules that only some graphs contain (an
   # --override_module for a module outside the graph is an error). Bazel

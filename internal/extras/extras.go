@@ -61,9 +61,13 @@ var ArchiveTypes = []string{
 	"ar", "deb",
 }
 
-// ReservedNames lists repository names that entries may not use because the
-// ot_provisioning_exts module defines repositories with these names itself.
-var ReservedNames = []string{"provisioning_exts", "provisioning_exts_extra"}
+// ReservedNames lists names that entries may not use: the repositories the
+// ot_provisioning_exts module defines itself, and the files at the root of
+// the hub @provisioning_exts_extra, where each entry becomes a folder.
+var ReservedNames = []string{
+	"provisioning_exts", "provisioning_exts_extra",
+	"BUILD", "BUILD.bazel", "MODULE.bazel", "REPO.bazel", "WORKSPACE", "WORKSPACE.bazel", "extras.bzl",
+}
 
 // namePattern documents the rule that ValidName implements.
 const namePattern = `^[A-Za-z][A-Za-z0-9._-]*$`
@@ -93,7 +97,7 @@ func nameProblem(name string) string {
 		}
 	}
 	if slices.Contains(ReservedNames, name) {
-		return fmt.Sprintf("repository name %q is reserved: the ot_provisioning_exts module defines it itself", name)
+		return fmt.Sprintf("repository name %q is reserved: the ot_provisioning_exts module uses it itself (for a repository, or a file of the hub)", name)
 	}
 	return ""
 }

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"text/template"
 )
@@ -80,7 +81,7 @@ func declaresTarget(buildFile, name string) (bool, error) {
 	if err != nil {
 		return false, fmt.Errorf("hub: %w", err)
 	}
-	re := regexp.MustCompile(`\bname\s*=\s*"` + regexp.QuoteMeta(name) + `"`)
+	re := regexp.MustCompile(`\bname\s*=\s*("` + regexp.QuoteMeta(name) + `"|'` + regexp.QuoteMeta(name) + `')`)
 	return re.Match(data), nil
 }
 
@@ -103,11 +104,18 @@ func ExtrasBzl(spec Spec) string {
 			"local_path": e.LocalPath, "label": "@" + HubName + "//" + e.Name,
 		}
 	}
-	return render("extras.bzl.tmpl", map[string]any{"Source": spec.Source, "Dict": starlarkLiteral(dict)})
+	// The source goes into the docstring, where a backslash starts an
+	// escape and a quote may end it.
+	source := strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(spec.Source)
+	return render("extras.bzl.tmpl", map[string]any{"Source": source, "Dict": starlarkLiteral(dict)})
 }
 
 // starlarkLiteral writes v (strings, lists and dicts of them) as a Starlark
-// literal. JSON with HTML escaping off is one, since only strings appear.
+// literal. JSON with HTML escaping off is one, since only strings appear,
+// except for its \uXXXX escapes, which Bazel's Starlark rejects: JSON uses
+// them for U+2028, U+2029, U+FFFD (invalid UTF-8) and control characters.
+// Those are written as the character itself, or as an octal escape for a
+// control character.
 func starlarkLiteral(v any) string {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
@@ -116,7 +124,26 @@ func starlarkLiteral(v any) string {
 	if err := enc.Encode(v); err != nil {
 		panic(err)
 	}
-	return strings.TrimSuffix(buf.String(), "\n")
+	s := strings.TrimSuffix(buf.String(), "\n")
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		switch {
+		case s[i] != '\\':
+			b.WriteByte(s[i])
+		case s[i+1] == 'u': // JSON writes no surrogate pairs: one \uXXXX is one rune
+			r, _ := strconv.ParseUint(s[i+2:i+6], 16, 16)
+			if r < 0x20 {
+				fmt.Fprintf(&b, `\%03o`, r)
+			} else {
+				b.WriteRune(rune(r))
+			}
+			i += 5
+		default: // an escape both languages share
+			b.WriteString(s[i : i+2])
+			i++
+		}
+	}
+	return b.String()
 }
 
 // SortedNames returns the keys of m in order.

@@ -110,7 +110,7 @@ func displayName(path, display, workspace string) string {
 	if real, err := filepath.EvalSymlinks(path); err == nil && !strings.Contains(real, sep+"external"+sep) {
 		if workspace != "" {
 			if ws, err := filepath.EvalSymlinks(workspace); err == nil {
-				if rel, err := filepath.Rel(ws, real); err == nil && !strings.HasPrefix(rel, "..") {
+				if rel, err := filepath.Rel(ws, real); err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+sep) {
 					return rel
 				}
 			}
