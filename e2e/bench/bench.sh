@@ -148,7 +148,8 @@ done
 # The helper's compile alone, as its repository rule runs it.
 src=$work/helper_src
 mkdir -p "$src"
-(cd "$root" && tar -cf - go.mod internal/extras/*.go internal/hub/*.go internal/hub/templates tools/extras_helper/*.go --exclude='*_test.go') | tar -C "$src" -xf -
+(cd "$root" && find internal/extras internal/hub tools/extras_helper -maxdepth 2 \
+  \( -name '*.go' ! -name '*_test.go' -o -name '*.tmpl' \) -print | tar -cf - -T -) | tar -C "$src" -xf -
 printf 'module github.com/ot-provisioning-exts/ot-provisioning-exts\n\ngo 1.22\n' >"$src/go.mod"
 compile() { (cd "$src" && GOCACHE=$1 GOTOOLCHAIN=local GOPROXY=off CGO_ENABLED=0 GOFLAGS=-mod=mod go build -trimpath -o "$work/h" ./tools/extras_helper); }
 : >"$work/c_cold"; : >"$work/c_warm"

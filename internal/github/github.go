@@ -1,10 +1,16 @@
-// Package github looks up GitHub releases and their assets through the
-// REST API (GET /repos/{owner}/{repo}/releases/tags/{tag}), using
+// Package github looks up and publishes GitHub releases and their assets,
+// and opens pull requests, through the REST API, using
 // github.com/google/go-github with a configurable API base URL so that
-// tests can point it at a loopback server.
+// tests can point it at a loopback server (see package githubtest).
 //
-// The token, if any, is sent only to the API base URL as an Authorization
-// header and never appears in errors.
+// Reading: [Client.ReleaseByTag] (GET /repos/{owner}/{repo}/releases/tags/{tag})
+// and [Client.FindRelease], which also finds drafts. Writing (see
+// releases.go): [Client.CreateRelease], [Client.UploadAsset],
+// [Client.PublishRelease], [Client.FindPullRequest] and
+// [Client.CreatePullRequest].
+//
+// The token, if any, is sent only to the API host (and the host of the
+// upload URL) as an Authorization header and never appears in errors.
 package github
 
 import (
@@ -13,6 +19,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -24,28 +31,34 @@ const DefaultAPIURL = "https://api.github.com/"
 
 // Release is a published release and its assets.
 type Release struct {
+	ID         int64
 	Repository string // "owner/name"
 	Tag        string
 	Name       string
 	Draft      bool
 	Prerelease bool
+	HTMLURL    string // the release's web page
+	UploadURL  string // where assets are uploaded, without the {?name,label} template
 	Assets     []Asset
 }
 
 // Asset is one file attached to a release.
 type Asset struct {
+	ID          int64
 	Name        string
 	URL         string // browser_download_url: the public download URL
 	SHA256      string // lower-case hex digest from "digest", "" if GitHub gave none
 	Digest      string // the "digest" field as given, such as "sha256:<hex>"
 	Size        int64
 	ContentType string
+	State       string // "uploaded" once complete; "starter" for an upload that did not finish
 }
 
 // Client reads releases from one GitHub API endpoint.
 type Client struct {
 	gh      *gh.Client
 	token   string
+	hosts   []string // scheme://host that receive the token
 	retries int
 	backoff time.Duration
 }
@@ -60,9 +73,18 @@ type Options struct {
 	// HTTPClient sends the requests; nil means a client with proxies from
 	// the environment and a one-minute timeout.
 	HTTPClient *http.Client
-	// Retries is how many times a request failing with HTTP 5xx or a
+	// UploadURL is the base URL for asset uploads when a release does not
+	// name one; "" means https://uploads.github.com/ for github.com and
+	// the API URL otherwise. The token is also sent to its host.
+	UploadURL string
+	// UserAgent is sent with each request; "" means
+	// "ot-provisioning-exts-update_extras".
+	UserAgent string
+	// Retries is how many times a read failing with HTTP 5xx or a
 	// network error is retried; Backoff is the first wait, doubled for
-	// each retry (0 means one second).
+	// each retry (0 means one second). Writes are never retried: a
+	// caller that fails to create something looks for it before trying
+	// again.
 	Retries int
 	Backoff time.Duration
 }
@@ -83,30 +105,54 @@ func New(opts Options) (*Client, error) {
 	if base.User != nil {
 		return nil, errors.New("the GitHub API URL must not contain user information; pass the token in GITHUB_TOKEN")
 	}
+	uploadURL := opts.UploadURL
+	switch {
+	case uploadURL == "" && base.String() == DefaultAPIURL:
+		uploadURL = defaultUploadURL
+	case uploadURL == "":
+		uploadURL = base.String()
+	case !strings.HasSuffix(uploadURL, "/"):
+		uploadURL += "/"
+	}
+	upload, err := url.Parse(uploadURL)
+	if err != nil || upload.Host == "" || (upload.Scheme != "https" && upload.Scheme != "http") || upload.User != nil {
+		return nil, fmt.Errorf("GitHub upload URL %q is not an http(s) URL with a host and without user information", opts.UploadURL)
+	}
+	hosts := []string{base.Scheme + "://" + base.Host}
+	if h := upload.Scheme + "://" + upload.Host; h != hosts[0] {
+		hosts = append(hosts, h)
+	}
 	hc := opts.HTTPClient
 	if hc == nil {
 		hc = &http.Client{Timeout: time.Minute}
 	}
 	if opts.Token != "" {
 		// Unlike go-github's WithAuthToken, send the token only to the
-		// API host, never to a host that a redirect leads to.
+		// API and upload hosts, never to a host that a redirect leads to.
 		hcopy := *hc
 		next := hcopy.Transport
 		if next == nil {
 			next = http.DefaultTransport
 		}
-		hcopy.Transport = &authTransport{next: next, token: opts.Token, scheme: base.Scheme, host: base.Host}
+		hcopy.Transport = &authTransport{next: next, token: opts.Token, hosts: hosts}
 		hc = &hcopy
 	}
 	c := gh.NewClient(hc)
 	c.BaseURL = base
+	c.UploadURL = upload
 	c.UserAgent = "ot-provisioning-exts-update_extras"
+	if opts.UserAgent != "" {
+		c.UserAgent = opts.UserAgent
+	}
 	backoff := opts.Backoff
 	if backoff <= 0 {
 		backoff = time.Second
 	}
-	return &Client{gh: c, token: opts.Token, retries: opts.Retries, backoff: backoff}, nil
+	return &Client{gh: c, token: opts.Token, hosts: hosts, retries: opts.Retries, backoff: backoff}, nil
 }
+
+// defaultUploadURL is where github.com takes release asset uploads.
+const defaultUploadURL = "https://uploads.github.com/"
 
 // APIURL returns the API base URL the client uses.
 func (c *Client) APIURL() string { return c.gh.BaseURL.String() }
@@ -139,30 +185,49 @@ func (c *Client) ReleaseByTag(ctx context.Context, repository, tag string) (*Rel
 	if err != nil {
 		return nil, c.describe(repository, tag, resp, err)
 	}
+	r := releaseFrom(repository, rel)
+	if r.Tag == "" {
+		r.Tag = tag
+	}
+	return r, nil
+}
+
+// releaseFrom converts go-github's release.
+func releaseFrom(repository string, rel *gh.RepositoryRelease) *Release {
 	r := &Release{
+		ID:         rel.GetID(),
 		Repository: repository,
 		Tag:        rel.GetTagName(),
 		Name:       rel.GetName(),
 		Draft:      rel.GetDraft(),
 		Prerelease: rel.GetPrerelease(),
+		HTMLURL:    rel.GetHTMLURL(),
+		UploadURL:  rel.GetUploadURL(),
 	}
-	if r.Tag == "" {
-		r.Tag = tag
+	if i := strings.Index(r.UploadURL, "{"); i >= 0 {
+		r.UploadURL = r.UploadURL[:i]
 	}
 	for _, a := range rel.Assets {
-		asset := Asset{
-			Name:        a.GetName(),
-			URL:         a.GetBrowserDownloadURL(),
-			Digest:      a.GetDigest(),
-			Size:        int64(a.GetSize()),
-			ContentType: a.GetContentType(),
-		}
-		if hexDigest, ok := strings.CutPrefix(asset.Digest, "sha256:"); ok {
-			asset.SHA256 = strings.ToLower(hexDigest)
-		}
-		r.Assets = append(r.Assets, asset)
+		r.Assets = append(r.Assets, assetFrom(a))
 	}
-	return r, nil
+	return r
+}
+
+// assetFrom converts go-github's asset.
+func assetFrom(a *gh.ReleaseAsset) Asset {
+	asset := Asset{
+		ID:          a.GetID(),
+		Name:        a.GetName(),
+		URL:         a.GetBrowserDownloadURL(),
+		Digest:      a.GetDigest(),
+		Size:        int64(a.GetSize()),
+		ContentType: a.GetContentType(),
+		State:       a.GetState(),
+	}
+	if hexDigest, ok := strings.CutPrefix(asset.Digest, "sha256:"); ok {
+		asset.SHA256 = strings.ToLower(hexDigest)
+	}
+	return asset
 }
 
 // ErrNotFound is wrapped by the error for a release or repository that
@@ -236,15 +301,16 @@ func SplitRepository(repository string) (owner, name string, ok bool) {
 	return owner, name, true
 }
 
-// authTransport adds the token to requests for the API host only.
+// authTransport adds the token to requests for the API and upload hosts
+// only.
 type authTransport struct {
-	next         http.RoundTripper
-	token        string
-	scheme, host string
+	next  http.RoundTripper
+	token string
+	hosts []string // scheme://host
 }
 
 func (t *authTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	if req.URL.Scheme == t.scheme && req.URL.Host == t.host {
+	if slices.Contains(t.hosts, req.URL.Scheme+"://"+req.URL.Host) {
 		req = req.Clone(req.Context())
 		req.Header.Set("Authorization", "Bearer "+t.token)
 	}

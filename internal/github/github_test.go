@@ -66,13 +66,13 @@ func TestReleaseByTag(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := &github.Release{
-		Repository: "lowRISC/ot-sku", Tag: "v1.0.0", Name: "Release 1.0.0", Prerelease: true,
+		ID: 1, Repository: "lowRISC/ot-sku", Tag: "v1.0.0", Name: "Release 1.0.0", Prerelease: true,
 		Assets: []github.Asset{
-			{Name: "perso_release.tar.xz", URL: "https://github.com/lowRISC/ot-sku/releases/download/v1.0.0/perso_release.tar.xz",
+			{ID: 10, Name: "perso_release.tar.xz", URL: "https://github.com/lowRISC/ot-sku/releases/download/v1.0.0/perso_release.tar.xz",
 				SHA256: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
 				Digest: "sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
 				Size:   1234, ContentType: "application/x-xz"},
-			{Name: "notes.txt", URL: "https://github.com/lowRISC/ot-sku/releases/download/v1.0.0/notes.txt",
+			{ID: 11, Name: "notes.txt", URL: "https://github.com/lowRISC/ot-sku/releases/download/v1.0.0/notes.txt",
 				Size: 5, ContentType: "text/plain"},
 		},
 	}

@@ -48,14 +48,14 @@ func runCheck(ctx context.Context, c *cli, fs *flag.FlagSet, args []string) erro
 	if err != nil {
 		return err
 	}
-	f, data, err := st.load()
+	f, data, err := st.Load()
 	if err != nil {
 		return err
 	}
 	out := c.env.stdout
 	failed := 0
 	if !bytes.Equal(data, f.Encode()) {
-		fmt.Fprintf(out, "FAIL %s: not in the canonical form; run update_extras fmt to rewrite it\n", st.display)
+		fmt.Fprintf(out, "FAIL %s: not in the canonical form; run update_extras fmt to rewrite it\n", st.Display)
 		failed++
 	}
 
@@ -65,7 +65,7 @@ func runCheck(ctx context.Context, c *cli, fs *flag.FlagSet, args []string) erro
 		for _, name := range args {
 			e, ok := f.Lookup(name)
 			if !ok {
-				return fmt.Errorf("no entry %q in %s; %s", name, st.display, entryList(f))
+				return fmt.Errorf("no entry %q in %s; %s", name, st.Display, entryList(f))
 			}
 			entries = append(entries, *e)
 		}
@@ -75,7 +75,7 @@ func runCheck(ctx context.Context, c *cli, fs *flag.FlagSet, args []string) erro
 		if !c.offline {
 			what = "no entries to download"
 		}
-		fmt.Fprintf(out, "%s: %s, %s\n", st.display, plural(len(f.Entries), "entry"), what)
+		fmt.Fprintf(out, "%s: %s, %s\n", st.Display, plural(len(f.Entries), "entry"), what)
 		if failed > 0 {
 			return errReported
 		}

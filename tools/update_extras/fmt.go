@@ -30,14 +30,14 @@ func runFmt(ctx context.Context, c *cli, fs *flag.FlagSet, args []string) error 
 	if err != nil {
 		return err
 	}
-	wrote, err := st.update(ctx, func(*extras.File) error { return nil })
+	wrote, err := st.Update(ctx, func(*extras.File) error { return nil })
 	if err != nil {
 		return err
 	}
 	if wrote {
-		fmt.Fprintf(c.env.stdout, "wrote %s\n", st.display)
+		fmt.Fprintf(c.env.stdout, "wrote %s\n", st.Display)
 	} else {
-		fmt.Fprintf(c.env.stdout, "%s is already in the canonical form\n", st.display)
+		fmt.Fprintf(c.env.stdout, "%s is already in the canonical form\n", st.Display)
 	}
 	return nil
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/ot-provisioning-exts/ot-provisioning-exts/internal/archive"
 	"github.com/ot-provisioning-exts/ot-provisioning-exts/internal/download"
 	"github.com/ot-provisioning-exts/ot-provisioning-exts/internal/extras"
+	"github.com/ot-provisioning-exts/ot-provisioning-exts/internal/extrasfile"
 	"github.com/ot-provisioning-exts/ot-provisioning-exts/internal/github"
 )
 
@@ -115,7 +116,7 @@ func runFromRelease(ctx context.Context, c *cli, fs *flag.FlagSet, args []string
 	if err != nil {
 		return err
 	}
-	f, _, err := st.load()
+	f, _, err := st.Load()
 	if err != nil {
 		return err
 	}
@@ -153,7 +154,7 @@ func runFromRelease(ctx context.Context, c *cli, fs *flag.FlagSet, args []string
 		return err
 	}
 	for _, it := range items {
-		it.old = lookup(f, it.name)
+		it.old = extrasfile.Lookup(f, it.name)
 		if d, ok := rf.stripPrefix[it.name]; ok {
 			it.entry.StripPrefix = d
 		} else if it.old != nil {
@@ -190,9 +191,9 @@ func runFromRelease(ctx context.Context, c *cli, fs *flag.FlagSet, args []string
 		return fmt.Errorf("%s\nnothing was changed", strings.Join(failed, "\n"))
 	}
 
-	wrote, err := st.update(ctx, func(f *extras.File) error {
+	wrote, err := st.Update(ctx, func(f *extras.File) error {
 		for _, it := range items {
-			if err := conflict(st.display, f, it.name, it.old); err != nil {
+			if err := extrasfile.Conflict(st.Display, f, it.name, it.old); err != nil {
 				return err
 			}
 			f.Set(it.entry)
@@ -207,7 +208,7 @@ func runFromRelease(ctx context.Context, c *cli, fs *flag.FlagSet, args []string
 		printDiff(out, it.name, it.old, &it.entry)
 		printArchive(out, it.got)
 	}
-	printWrote(out, st.display, wrote)
+	printWrote(out, st.Display, wrote)
 	for _, it := range items {
 		if it.asset.SHA256 == "" {
 			fmt.Fprintf(out, "note: GitHub reported no digest for %s; the sha256 of %q was computed from what it served just now: review it before committing.\n", it.asset.Name, it.name)

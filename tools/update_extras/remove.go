@@ -7,6 +7,7 @@ import (
 	"slices"
 
 	"github.com/ot-provisioning-exts/ot-provisioning-exts/internal/extras"
+	"github.com/ot-provisioning-exts/ot-provisioning-exts/internal/extrasfile"
 )
 
 var removeCommand = &command{
@@ -32,20 +33,20 @@ func runRemove(ctx context.Context, c *cli, fs *flag.FlagSet, args []string) err
 	if err != nil {
 		return err
 	}
-	f, _, err := st.load()
+	f, _, err := st.Load()
 	if err != nil {
 		return err
 	}
 	olds := make([]*extras.Entry, len(names))
 	for i, name := range names {
-		if olds[i] = lookup(f, name); olds[i] == nil {
-			return fmt.Errorf("no entry %q in %s; %s. Nothing was changed", name, st.display, entryList(f))
+		if olds[i] = extrasfile.Lookup(f, name); olds[i] == nil {
+			return fmt.Errorf("no entry %q in %s; %s. Nothing was changed", name, st.Display, entryList(f))
 		}
 	}
-	wrote, err := st.update(ctx, func(f *extras.File) error {
+	wrote, err := st.Update(ctx, func(f *extras.File) error {
 		for _, name := range names {
 			if !f.Remove(name) {
-				return fmt.Errorf("entry %q disappeared from %s meanwhile (another run or an editor?); nothing was changed", name, st.display)
+				return fmt.Errorf("entry %q disappeared from %s meanwhile (another run or an editor?); nothing was changed", name, st.Display)
 			}
 		}
 		return nil
@@ -56,6 +57,6 @@ func runRemove(ctx context.Context, c *cli, fs *flag.FlagSet, args []string) err
 	for i, name := range names {
 		printDiff(c.env.stdout, name, olds[i], nil)
 	}
-	printWrote(c.env.stdout, st.display, wrote)
+	printWrote(c.env.stdout, st.Display, wrote)
 	return nil
 }

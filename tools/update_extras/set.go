@@ -12,6 +12,7 @@ import (
 
 	"github.com/ot-provisioning-exts/ot-provisioning-exts/internal/download"
 	"github.com/ot-provisioning-exts/ot-provisioning-exts/internal/extras"
+	"github.com/ot-provisioning-exts/ot-provisioning-exts/internal/extrasfile"
 )
 
 // setFlags are the flags of set.
@@ -95,11 +96,11 @@ func runSet(ctx context.Context, c *cli, fs *flag.FlagSet, args []string) error 
 	if err != nil {
 		return err
 	}
-	f, _, err := st.load()
+	f, _, err := st.Load()
 	if err != nil {
 		return err
 	}
-	old := lookup(f, name)
+	old := extrasfile.Lookup(f, name)
 
 	e := extras.Entry{Name: name, URLs: urls}
 	if old != nil {
@@ -125,7 +126,7 @@ func runSet(ctx context.Context, c *cli, fs *flag.FlagSet, args []string) error 
 	if given["asset"] {
 		e.Provenance.Asset = c.set.asset
 	}
-	if err := validateEntry(e, st.opts); err != nil {
+	if err := validateEntry(e, st.Options); err != nil {
 		return err
 	}
 
@@ -153,8 +154,8 @@ func runSet(ctx context.Context, c *cli, fs *flag.FlagSet, args []string) error 
 	}
 	e.SHA256, e.Integrity = got.sha256, got.integrity
 
-	wrote, err := st.update(ctx, func(f *extras.File) error {
-		if err := conflict(st.display, f, name, old); err != nil {
+	wrote, err := st.Update(ctx, func(f *extras.File) error {
+		if err := extrasfile.Conflict(st.Display, f, name, old); err != nil {
 			return err
 		}
 		f.Set(e)
@@ -166,7 +167,7 @@ func runSet(ctx context.Context, c *cli, fs *flag.FlagSet, args []string) error 
 	out := c.env.stdout
 	printDiff(out, name, old, &e)
 	printArchive(out, got)
-	printWrote(out, st.display, wrote)
+	printWrote(out, st.Display, wrote)
 	if want == "" {
 		fmt.Fprintf(out, "note: the sha256 of %q was computed from what %s served just now, and nothing else vouches for it: review it (for example against the digest on the release page) before committing.\n", name, download.Redact(got.url))
 	}
@@ -236,7 +237,7 @@ func validateEntry(e extras.Entry, opts extras.Options) error {
 	e.SHA256, e.Integrity = strings.Repeat("0", 64), ""
 	f := &extras.File{Entries: []extras.Entry{e}}
 	if _, err := extras.Parse("entry", f.Encode(), opts); err != nil {
-		return fmt.Errorf("invalid entry; nothing was changed:\n%s", entryErrors(err))
+		return fmt.Errorf("invalid entry; nothing was changed:\n%s", extrasfile.EntryErrors(err))
 	}
 	return nil
 }

@@ -24,6 +24,7 @@ import (
 
 	at "github.com/ot-provisioning-exts/ot-provisioning-exts/internal/archive/archivetest"
 	"github.com/ot-provisioning-exts/ot-provisioning-exts/internal/extras"
+	"github.com/ot-provisioning-exts/ot-provisioning-exts/internal/extrasfile"
 )
 
 // workspace is a temporary repository with skus/extras.json, served
@@ -275,7 +276,7 @@ func TestSetFailures(t *testing.T) {
 				`skus/extras.json:2:3: entry "perso_release": missing hash; run bazel run //tools:update_extras -- set perso_release <url>\n` +
 				`skus/extras.json:2:29: entry "perso_release": "urls" is empty; list at least one URL of the archive\n$`}},
 		{name: "reserved name", args: []string{"provisioning_exts", "https://example.com/a.tar.gz"}, code: exitUsage,
-			stderr: []string{`^update_extras set: repository name "provisioning_exts" is reserved: the ot_provisioning_exts module defines it itself\n`}},
+			stderr: []string{`^update_extras set: repository name "provisioning_exts" is reserved: the ot_provisioning_exts module uses it itself \(for a repository, or a file of the hub\)\n`}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -521,7 +522,7 @@ func TestBazelRun(t *testing.T) {
 func TestLockHeld(t *testing.T) {
 	w := newWorkspace(t, fmt.Sprintf(entryTemplate, "a.tar.gz", hexSHA(goodTarGz)))
 	before := w.readExtras()
-	l, err := acquireLock(context.Background(), w.extrasPath()+".lock", "lock", time.Second, nil)
+	l, err := extrasfile.AcquireLock(context.Background(), w.extrasPath()+".lock", "lock", extrasfile.LockOptions{Timeout: time.Second, Holder: "another update_extras run"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -534,18 +535,18 @@ func TestLockHeld(t *testing.T) {
 	if !bytes.Equal(before, w.readExtras()) {
 		t.Error("extras.json changed while locked")
 	}
-	l.release()
+	l.Release()
 	w.assertClean()
 }
 
 // TestLockWait checks that a run waits for the lock and then goes ahead.
 func TestLockWait(t *testing.T) {
 	w := newWorkspace(t, fmt.Sprintf(entryTemplate, "a.tar.gz", hexSHA(goodTarGz)))
-	l, err := acquireLock(context.Background(), w.extrasPath()+".lock", "lock", time.Second, nil)
+	l, err := extrasfile.AcquireLock(context.Background(), w.extrasPath()+".lock", "lock", extrasfile.LockOptions{Timeout: time.Second, Holder: "another update_extras run"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	time.AfterFunc(300*time.Millisecond, l.release)
+	time.AfterFunc(300*time.Millisecond, l.Release)
 	r := w.run("remove", "perso_release", "-lock-timeout", "10s")
 	if r.code != 0 || !strings.HasPrefix(r.stderr, "waiting for another update_extras run") {
 		t.Errorf("exit %d, stderr %q", r.code, r.stderr)
@@ -594,7 +595,7 @@ func TestAtomicWrite(t *testing.T) {
 	u := w.serve("a.tar.gz", goodTarGz)
 	before := w.readExtras()
 	sawTemp := false
-	testHookBeforeRename = func(tmp string) error {
+	extrasfile.TestHookBeforeRename = func(tmp string) error {
 		if filepath.Dir(tmp) != filepath.Join(w.dir, "skus") {
 			t.Errorf("temporary file %s is not beside extras.json", tmp)
 		}
@@ -602,7 +603,7 @@ func TestAtomicWrite(t *testing.T) {
 		sawTemp = err == nil && bytes.Contains(b, []byte(hexSHA(goodTarGz)))
 		return errors.New("simulated failure")
 	}
-	defer func() { testHookBeforeRename = nil }()
+	defer func() { extrasfile.TestHookBeforeRename = nil }()
 	r := w.run("set", "perso_release", u)
 	if want := "update_extras set: writing skus/extras.json: simulated failure\n"; r.code != exitFail || !strings.HasSuffix(r.stderr, want) {
 		t.Errorf("exit %d, stderr %q, want suffix %q", r.code, r.stderr, want)

@@ -1,0 +1,225 @@
+package extrasfile
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/ot-provisioning-exts/ot-provisioning-exts/internal/extras"
+)
+
+// DefaultLockTimeout is the lock wait used when Store.LockTimeout is 0.
+const DefaultLockTimeout = 30 * time.Second
+
+// Store is an extras.json file on disk. Reads happen without the lock;
+// [Store.Update] takes it.
+type Store struct {
+	// Path is the file, symbolic links resolved.
+	Path string
+	// Display is the file's name in messages, such as "skus/extras.json".
+	Display string
+	// Options are passed to extras.Parse for every read.
+	Options extras.Options
+	// LockTimeout is how long Update waits for another process holding
+	// the lock; 0 means DefaultLockTimeout.
+	LockTimeout time.Duration
+	// Holder names the other process in messages about the lock, such as
+	// "another update_extras run"; "" means "another process".
+	Holder string
+	// Notify, if not nil, is told once that Update is waiting for the lock.
+	Notify func(format string, args ...any)
+}
+
+// Open returns the store for the file at path (shown as display in
+// messages), resolving symbolic links so that the lock and the temporary
+// file lie beside the real file. The file must exist.
+func Open(path, display string) (*Store, error) {
+	real, err := filepath.EvalSymlinks(path)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("%s does not exist", display)
+		}
+		return nil, err
+	}
+	return &Store{Path: real, Display: display}, nil
+}
+
+// Load reads and parses the file and returns it with its bytes. If it does
+// not parse, the error is a *ParseError listing every problem with its
+// position.
+func (s *Store) Load() (*extras.File, []byte, error) {
+	data, err := os.ReadFile(s.Path)
+	if err != nil {
+		return nil, nil, fmt.Errorf("reading %s: %w", s.Display, err)
+	}
+	f, err := extras.Parse(s.Display, data, s.Options)
+	if err != nil {
+		return nil, data, &ParseError{Display: s.Display, Err: err}
+	}
+	return f, data, nil
+}
+
+// ParseError is a file that does not parse; no change is applied to it.
+type ParseError struct {
+	Display string
+	Err     error
+}
+
+func (e *ParseError) Error() string {
+	msg := fmt.Sprintf("%s does not parse; fix these problems first:\n%v", e.Display, e.Err)
+	return strings.ReplaceAll(msg, "Options.AllowInsecure", "-allow-insecure")
+}
+
+func (e *ParseError) Unwrap() error { return e.Err }
+
+// Update locks the file, re-reads and re-parses it, lets change modify the
+// parsed file, and writes the result in the canonical encoding if it
+// differs from the file's bytes. It reports whether it wrote. If change or
+// anything else fails, the file is left as it was.
+func (s *Store) Update(ctx context.Context, change func(f *extras.File) error) (bool, error) {
+	timeout := s.LockTimeout
+	if timeout <= 0 {
+		timeout = DefaultLockTimeout
+	}
+	lock, err := AcquireLock(ctx, s.Path+".lock", s.Display+".lock", LockOptions{Timeout: timeout, Holder: s.Holder, Notify: s.Notify})
+	if err != nil {
+		return false, err
+	}
+	defer lock.Release()
+	f, data, err := s.Load()
+	if err != nil {
+		return false, err
+	}
+	if err := change(f); err != nil {
+		return false, err
+	}
+	out := f.Encode()
+	// Set does not validate; a file that cannot be read back must never
+	// be written.
+	if _, err := extras.Parse(s.Display, out, s.Options); err != nil {
+		return false, fmt.Errorf("the change would make %s invalid, so nothing was written:\n%s", s.Display, EntryErrors(err))
+	}
+	if bytes.Equal(out, data) {
+		return false, nil
+	}
+	if err := WriteAtomic(s.Path, out); err != nil {
+		return false, fmt.Errorf("writing %s: %w", s.Display, err)
+	}
+	return true, nil
+}
+
+// EntryErrors formats a Parse error of a file that a tool built in memory,
+// without positions (they are positions in a file that does not exist).
+func EntryErrors(err error) string {
+	var list extras.ErrorList
+	if !errors.As(err, &list) {
+		return err.Error()
+	}
+	var lines []string
+	for _, e := range list {
+		if e.Entry != "" {
+			lines = append(lines, fmt.Sprintf("entry %q: %s", e.Entry, e.Msg))
+		} else {
+			lines = append(lines, e.Msg)
+		}
+	}
+	// The messages name the Go option; on the command line it is a flag.
+	msg := strings.Join(slices.Compact(lines), "\n")
+	return strings.ReplaceAll(msg, "Options.AllowInsecure", "-allow-insecure")
+}
+
+// TestHookBeforeRename, if set, runs in WriteAtomic after the temporary
+// file is complete and before it replaces the file; an error aborts the
+// write. It exists for tests that simulate a failure at the last moment.
+var TestHookBeforeRename func(tmp string) error
+
+// WriteAtomic replaces path with data: it writes a temporary file in the
+// same directory, flushes it to disk and renames it over path, so that
+// readers (and a crash) see either the old or the new content. The file
+// keeps its permissions. No temporary file is left behind on failure.
+func WriteAtomic(path string, data []byte) (err error) {
+	perm := fs.FileMode(0o644)
+	if fi, err := os.Stat(path); err == nil {
+		perm = fi.Mode().Perm()
+	}
+	dir, base := filepath.Split(path)
+	if dir == "" {
+		dir = "."
+	}
+	tmp, err := os.CreateTemp(dir, "."+base+".tmp-*")
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err != nil {
+			tmp.Close()
+			os.Remove(tmp.Name())
+		}
+	}()
+	if _, err := tmp.Write(data); err != nil {
+		return err
+	}
+	if err := tmp.Chmod(perm); err != nil {
+		return err
+	}
+	if err := tmp.Sync(); err != nil {
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	if TestHookBeforeRename != nil {
+		if err := TestHookBeforeRename(tmp.Name()); err != nil {
+			return err
+		}
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return err
+	}
+	// Make the rename itself durable. Not every system can sync a
+	// directory; the data is safe in the file either way.
+	if d, err := os.Open(dir); err == nil {
+		d.Sync()
+		d.Close()
+	}
+	return nil
+}
+
+// SameEntry reports whether a and b describe the same archive (ignoring
+// their positions in the file). Two nil entries are the same.
+func SameEntry(a, b *extras.Entry) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	return a.Name == b.Name && slices.Equal(a.URLs, b.URLs) && a.SHA256 == b.SHA256 &&
+		a.Integrity == b.Integrity && a.StripPrefix == b.StripPrefix && a.Type == b.Type &&
+		a.Provenance == b.Provenance
+}
+
+// Lookup returns a copy of f's entry name, or nil.
+func Lookup(f *extras.File, name string) *extras.Entry {
+	e, ok := f.Lookup(name)
+	if !ok {
+		return nil
+	}
+	c := *e
+	c.URLs = slices.Clone(e.URLs)
+	return &c
+}
+
+// Conflict checks, under the lock, that entry name of f is still before,
+// as read before a long operation (such as a download); display names the
+// file in the error.
+func Conflict(display string, f *extras.File, name string, before *extras.Entry) error {
+	if now := Lookup(f, name); !SameEntry(now, before) {
+		return fmt.Errorf("entry %q changed in %s while the archive was downloading (another run or an editor?); nothing was written, run the command again", name, display)
+	}
+	return nil
+}

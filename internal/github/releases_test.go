@@ -1,0 +1,150 @@
+package github_test
+
+import (
+	"context"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ot-provisioning-exts/ot-provisioning-exts/internal/github"
+	"github.com/ot-provisioning-exts/ot-provisioning-exts/internal/github/githubtest"
+)
+
+// TestReleaseLifecycle drives the write operations against the fake
+// GitHub: a draft, an upload, publishing, and the errors for duplicates.
+func TestReleaseLifecycle(t *testing.T) {
+	srv := githubtest.New(t)
+	srv.Token = token
+	tags := map[string]bool{}
+	srv.TagExists = func(repo, tag string) bool { return tags[tag] }
+	c, err := github.New(github.Options{APIURL: srv.APIURL(), UploadURL: srv.UploadURL(), Token: token})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	const repo = "acme/sku"
+
+	if _, err := c.FindRelease(ctx, repo, "v1"); !errors.Is(err, github.ErrNotFound) {
+		t.Fatalf("FindRelease before creation: %v", err)
+	}
+	rel, err := c.CreateRelease(ctx, repo, github.NewRelease{Tag: "v1", Name: "One", Draft: true, Prerelease: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !rel.Draft || !rel.Prerelease || rel.ID == 0 || !strings.HasPrefix(rel.UploadURL, srv.UploadURL()) || strings.Contains(rel.UploadURL, "{") {
+		t.Errorf("created %+v", rel)
+	}
+	// Drafts are invisible to GET .../tags/{tag}, but FindRelease finds them.
+	if _, err := c.ReleaseByTag(ctx, repo, "v1"); !errors.Is(err, github.ErrNotFound) {
+		t.Errorf("ReleaseByTag of a draft: %v", err)
+	}
+	found, err := c.FindRelease(ctx, repo, "v1")
+	if err != nil || found.ID != rel.ID {
+		t.Fatalf("FindRelease = %+v, %v", found, err)
+	}
+
+	file := filepath.Join(t.TempDir(), "a.tar.xz")
+	os.WriteFile(file, []byte("archive bytes"), 0o644)
+	a, err := c.UploadAsset(ctx, rel, "a.tar.xz", file, "application/x-xz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.Name != "a.tar.xz" || a.Size != 13 || a.SHA256 != fmt.Sprintf("%x", sha256.Sum256([]byte("archive bytes"))) || a.State != "uploaded" {
+		t.Errorf("uploaded %+v", a)
+	}
+	if _, err := c.UploadAsset(ctx, rel, "a.tar.xz", file, ""); !errors.Is(err, github.ErrExists) {
+		t.Errorf("second upload: %v, want ErrExists", err)
+	}
+	assets, err := c.ReleaseAssets(ctx, repo, rel.ID)
+	if err != nil || len(assets) != 1 || assets[0].SHA256 != a.SHA256 {
+		t.Errorf("assets %+v, %v", assets, err)
+	}
+
+	// Publishing needs the tag (the fake never creates one).
+	if _, err := c.PublishRelease(ctx, repo, rel.ID); err == nil || !strings.Contains(err.Error(), "does not exist") {
+		t.Errorf("publish without the tag: %v", err)
+	}
+	tags["v1"] = true
+	pub, err := c.PublishRelease(ctx, repo, rel.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pub.Draft || !strings.HasSuffix(pub.Assets[0].URL, "/acme/sku/releases/download/v1/a.tar.xz") {
+		t.Errorf("published %+v", pub)
+	}
+	if got, err := c.Release(ctx, repo, rel.ID); err != nil || got.Draft {
+		t.Errorf("Release = %+v, %v", got, err)
+	}
+	if _, err := c.CreateRelease(ctx, repo, github.NewRelease{Tag: "v1"}); !errors.Is(err, github.ErrExists) {
+		t.Errorf("second release for v1: %v, want ErrExists", err)
+	}
+	for _, call := range srv.Calls() {
+		if strings.Contains(call.Path, token) {
+			t.Errorf("token in %s", call.Path)
+		}
+	}
+}
+
+func TestPullRequests(t *testing.T) {
+	srv := githubtest.New(t)
+	c, err := github.New(github.Options{APIURL: srv.APIURL()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if pr, err := c.FindPullRequest(ctx, "acme/sku", "feature", "main"); pr != nil || err != nil {
+		t.Fatalf("FindPullRequest before creation = %+v, %v", pr, err)
+	}
+	pr, err := c.CreatePullRequest(ctx, "acme/sku", github.NewPullRequest{Title: "T", Head: "feature", Base: "main"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pr.Number != 1 || pr.State != "open" || pr.Head != "feature" || pr.Base != "main" || pr.HTMLURL == "" {
+		t.Errorf("created %+v", pr)
+	}
+	if _, err := c.CreatePullRequest(ctx, "acme/sku", github.NewPullRequest{Title: "T", Head: "feature", Base: "main"}); err == nil || !strings.Contains(err.Error(), "A pull request already exists") {
+		t.Errorf("second pull request: %v", err)
+	}
+	srv.SetPullState(1, "closed")
+	got, err := c.FindPullRequest(ctx, "acme/sku", "feature", "main")
+	if err != nil || got == nil || got.Number != 1 || got.State != "closed" {
+		t.Errorf("FindPullRequest = %+v, %v", got, err)
+	}
+	if got, _ := c.FindPullRequest(ctx, "acme/sku", "other", "main"); got != nil {
+		t.Errorf("found %+v for another branch", got)
+	}
+}
+
+// TestWriteErrors checks the messages of failed writes: they name the
+// operation and the request, hide the token, and writes are not retried.
+func TestWriteErrors(t *testing.T) {
+	srv := githubtest.New(t)
+	srv.Fail(githubtest.Rule{Method: "POST", Path: "/releases", Status: 500})
+	c, err := github.New(github.Options{APIURL: srv.APIURL(), Token: token, Retries: 3, Backoff: time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.CreateRelease(context.Background(), "acme/sku", github.NewRelease{Tag: "v1"})
+	want := `creating the release for tag "v1" of acme/sku: POST ` + srv.APIURL() + `repos/acme/sku/releases: 500 Internal Server Error: injected failure (500)`
+	if err == nil || err.Error() != want {
+		t.Errorf("got  %v\nwant %s", err, want)
+	}
+	if n := len(srv.Calls()); n != 1 {
+		t.Errorf("%d calls, want 1 (no retry of a write)", n)
+	}
+	// Reads are retried.
+	srv.Fail(githubtest.Rule{Method: "GET", Path: "/releases", Status: 502})
+	if _, err := c.FindRelease(context.Background(), "acme/sku", "v1"); !errors.Is(err, github.ErrNotFound) {
+		t.Errorf("FindRelease after a transient failure: %v", err)
+	}
+	// The upload URL must be on a host that may see the token.
+	rel := &github.Release{Repository: "acme/sku", Tag: "v1", ID: 1, UploadURL: "https://evil.example.com/upload"}
+	if _, err := c.UploadAsset(context.Background(), rel, "a", os.DevNull, ""); err == nil || !strings.Contains(err.Error(), "not on the API or upload host") {
+		t.Errorf("upload elsewhere: %v", err)
+	}
+}

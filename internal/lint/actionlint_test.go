@@ -1,0 +1,88 @@
+package lint
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/rhysd/actionlint"
+)
+
+// TestActionlint lints every GitHub Actions workflow with actionlint, used
+// as a library: syntax, expressions and their types, action inputs, runner
+// labels, permissions, and untrusted input in scripts. The shellcheck and
+// pyflakes integrations are off (those binaries are not installed here).
+func TestActionlint(t *testing.T) {
+	root := repoRoot(t)
+	dir := filepath.Join(root, ".github", "workflows")
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatalf("reading %s: %v", dir, err)
+	}
+	var files []string
+	for _, e := range entries {
+		if n := e.Name(); !e.IsDir() && (strings.HasSuffix(n, ".yml") || strings.HasSuffix(n, ".yaml")) {
+			files = append(files, filepath.Join(dir, n))
+		}
+	}
+	if len(files) == 0 {
+		t.Fatalf("no workflow in %s", dir)
+	}
+	var out bytes.Buffer
+	l, err := actionlint.NewLinter(&out, &actionlint.LinterOptions{
+		Color:      actionlint.ColorOptionKindNever,
+		Oneline:    true,
+		Shellcheck: "", // off: no shellcheck binary
+		Pyflakes:   "", // off: no pyflakes binary
+		WorkingDir: root,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	errs, err := l.LintFiles(files, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(errs) > 0 {
+		t.Errorf("actionlint found %d problems:\n%s", len(errs), out.String())
+	}
+	t.Logf("actionlint checked %d workflows", len(files))
+}
+
+// TestWorkflowPermissions checks what actionlint does not: that every
+// workflow drops the token's default permissions and takes the token from
+// secrets.GITHUB_TOKEN only, and that only the release workflows may write.
+func TestWorkflowPermissions(t *testing.T) {
+	root := repoRoot(t)
+	want := map[string][]string{
+		"ci.yml":       {"contents: read"},
+		"presign.yml":  {"permissions: {}", "contents: write"},
+		"postsign.yml": {"permissions: {}", "contents: write", "pull-requests: write"},
+	}
+	for name, needles := range want {
+		b, err := os.ReadFile(filepath.Join(root, ".github", "workflows", name))
+		if err != nil {
+			t.Error(err)
+			continue
+		}
+		s := string(b)
+		for _, n := range needles {
+			if !strings.Contains(s, n) {
+				t.Errorf("%s lacks %q", name, n)
+			}
+		}
+		if name == "presign.yml" && strings.Contains(s, "pull-requests: write") {
+			t.Errorf("%s asks for pull-requests: write, which presign does not need", name)
+		}
+		if name == "ci.yml" && strings.Contains(s, ": write") {
+			t.Errorf("%s asks for a write permission", name)
+		}
+		for _, line := range strings.Split(s, "\n") {
+			if strings.Contains(line, "GITHUB_TOKEN:") && !strings.Contains(line, "${{ secrets.GITHUB_TOKEN }}") {
+				t.Errorf("%s: the token must come from secrets.GITHUB_TOKEN: %s", name, strings.TrimSpace(line))
+			}
+		}
+	}
+}
