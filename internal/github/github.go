@@ -279,17 +279,28 @@ func (c *Client) describe(repository, tag string, resp *gh.Response, err error) 
 			msg += ": " + er.Message
 		}
 	default:
-		var ue *url.Error
-		if errors.As(err, &ue) {
-			msg = ue.Err.Error()
-		} else {
-			msg = err.Error()
-		}
+		msg = transportMessage(err)
 	}
-	if c.token != "" {
-		msg = strings.ReplaceAll(msg, c.token, "REDACTED")
-	}
+	msg = c.redact(msg)
 	return fmt.Errorf("release %q of %s: %s: %s", tag, repository, endpoint, msg)
+}
+
+// transportMessage describes an error that got no HTTP response, without
+// the request URL that url.Error repeats.
+func transportMessage(err error) string {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return ue.Err.Error()
+	}
+	return err.Error()
+}
+
+// redact removes the token from msg, should any error text quote it.
+func (c *Client) redact(msg string) string {
+	if c.token == "" {
+		return msg
+	}
+	return strings.ReplaceAll(msg, c.token, "REDACTED")
 }
 
 // SplitRepository splits "owner/name" and reports whether it has that form.

@@ -352,16 +352,9 @@ func (c *Client) describeCall(what, method, path string, resp *gh.Response, err 
 			}
 		}
 	default:
-		var ue *url.Error
-		if errors.As(err, &ue) {
-			msg = ue.Err.Error()
-		} else {
-			msg = err.Error()
-		}
+		msg = transportMessage(err)
 	}
-	if c.token != "" {
-		msg = strings.ReplaceAll(msg, c.token, "REDACTED")
-	}
+	msg = c.redact(msg)
 	if sentinel != nil {
 		return fmt.Errorf("%s: %s: %s: %w", what, endpoint, msg, sentinel)
 	}
