@@ -61,9 +61,9 @@ func Write(dir string, spec Spec, spokes map[string]string) error {
 		}
 	}
 	files := map[string]string{
-		"BUILD.bazel": render("hub_BUILD.bazel.tmpl", map[string]any{
+		"BUILD.bazel": strings.TrimRight(render("hub_BUILD.bazel.tmpl", map[string]any{
 			"Source": spec.Source, "Aliases": aliases, "NoAlias": noAlias,
-		}),
+		}), "\n") + "\n",
 		"extras.bzl": ExtrasBzl(spec),
 	}
 	for name, content := range files {
