@@ -127,7 +127,6 @@ run_once() {
   echo "$(echo "$t1 - $t0" | bc) $(echo "$t2 - $t1" | bc)"
 }
 
-gocache=$(go env GOCACHE)
 for n in $NS; do
   for v in helper baseline; do make_ws "$v" "$n"; done
   # Warm-up: fills Bazel's repository cache and the Go build cache.
@@ -159,7 +158,6 @@ for r in $(seq "$REPS"); do
   echo "$t1 - $t0" | bc >>"$work/c_cold"
   echo "$t2 - $t1" | bc >>"$work/c_warm"
 done
-: "$gocache"
 
 echo "Bazel: $("$BAZEL" --version 2>/dev/null | head -1); $(nproc) cores; $(go version | cut -d' ' -f3); REPS=$REPS, medians in seconds."
 echo

@@ -55,9 +55,8 @@ def _extras_impl(mctx):
     path = mctx.path(file)
 
     # The helper reads the file, not Starlark, so watch it explicitly: edits
-    # then re-run the extension in every --lockfile_mode. Watch the label, not
-    # the path: a path under Bazel's external/ directory (this module's, when
-    # connected with --override_module) is not watched.
+    # then re-run the extension in every --lockfile_mode, also in a checkout
+    # connected with --override_module (e2e/testdata/override_module.txtar).
     mctx.watch(file)
     args = [
         "plan",
@@ -81,7 +80,7 @@ def _extras_impl(mctx):
 
     # Consumers see the hub and the skus tree, not the spokes.
     direct = [_HUB, _SKUS]
-    dev = mctx.root_module_has_non_dev_dependency == False
+    dev = not mctx.root_module_has_non_dev_dependency
     return mctx.extension_metadata(
         # The result depends only on the watched file, the helper's sources
         # and the watched environment variable.

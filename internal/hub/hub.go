@@ -8,7 +8,6 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
-	"sort"
 	"strconv"
 	"strings"
 	"text/template"
@@ -144,14 +143,4 @@ func starlarkLiteral(v any) string {
 		}
 	}
 	return b.String()
-}
-
-// SortedNames returns the keys of m in order.
-func SortedNames(m map[string]string) []string {
-	names := make([]string, 0, len(m))
-	for n := range m {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	return names
 }

@@ -551,16 +551,6 @@ func TestExtrasBzlEscapes(t *testing.T) {
 	}
 }
 
-func TestSortedNames(t *testing.T) {
-	if got := SortedNames(nil); got == nil || len(got) != 0 {
-		t.Errorf("SortedNames(nil) = %#v, want an empty slice", got)
-	}
-	got := SortedNames(map[string]string{"b": "1", "a_b": "2", "Z": "3", "a": "4"})
-	if diff := cmp.Diff([]string{"Z", "a", "a_b", "b"}, got); diff != "" {
-		t.Errorf("SortedNames mismatch (-want +got):\n%s", diff)
-	}
-}
-
 // TestExtrasBzlInvalidUTF8 checks that invalid UTF-8 (possible in a local
 // directory's name) becomes U+FFFD, written raw, not as JSON's \ufffd.
 func TestExtrasBzlInvalidUTF8(t *testing.T) {

@@ -211,7 +211,7 @@ func TestPatchCmdsThenWrite(t *testing.T) {
 	}
 	spec := Spec{Source: "skus/extras.json"}
 	spokes := map[string]string{}
-	for _, name := range SortedNames(map[string]string{"none": "", "plain": "", "own": "", "no_alias": ""}) {
+	for _, name := range []string{"no_alias", "none", "own", "plain"} {
 		dir := filepath.Join(tmp, name)
 		if err := os.Mkdir(dir, 0o755); err != nil {
 			t.Fatal(err)
