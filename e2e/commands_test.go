@@ -23,6 +23,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ot-provisioning-exts/ot-provisioning-exts/e2e/internal/standin"
 	"github.com/rogpeppe/go-internal/testscript"
 	"github.com/ulikunitz/xz"
 )
@@ -37,14 +38,19 @@ func commands() map[string]func(ts *testscript.TestScript, neg bool, args []stri
 		"envsubst":              cmdEnvsubst,
 		"hash":                  cmdHash,
 		"copymodule":            cmdCopyModule,
+		"standin":               cmdStandin,
+		"no-warnings":           cmdNoWarnings,
 		"skip-if-fake-lockfile": cmdSkipIfFakeLockfile,
 	}
 }
 
-// serve DIR
+// serve [-http] DIR
 //
-// Starts an HTTP server on loopback that serves the files under DIR, and sets
-// $SERVER to its base URL. The first path element selects a failure mode:
+// Starts a server on loopback that serves the files under DIR, and sets
+// $SERVER to its base URL. It speaks HTTPS with a certificate from the run's
+// test CA, which every Bazel command of the scenario trusts (see setup);
+// -http serves plain HTTP instead, which the extension refuses. The first
+// path element selects a failure mode:
 //
 //	$SERVER/f             the file
 //	$SERVER/404/f         404 Not Found
@@ -53,16 +59,25 @@ func commands() map[string]func(ts *testscript.TestScript, neg bool, args []stri
 //
 // The server stops when the scenario ends.
 func cmdServe(ts *testscript.TestScript, neg bool, args []string) {
-	if neg || len(args) != 1 {
-		ts.Fatalf("usage: serve DIR")
+	fset := flag.NewFlagSet("serve", flag.ContinueOnError)
+	plain := fset.Bool("http", false, "serve plain HTTP")
+	if neg || fset.Parse(args) != nil || fset.NArg() != 1 {
+		ts.Fatalf("usage: serve [-http] DIR")
 	}
-	root := ts.MkAbs(args[0])
+	root := ts.MkAbs(fset.Arg(0))
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	ts.Check(err)
 	srv := &http.Server{Handler: fileServer(root), ReadHeaderTimeout: 10 * time.Second}
-	go srv.Serve(ln)
+	scheme := "http"
+	if *plain {
+		go srv.Serve(ln)
+	} else {
+		scheme = "https"
+		srv.TLSConfig = theCA.ServerTLSConfig()
+		go srv.ServeTLS(ln, "", "")
+	}
 	ts.Defer(func() { srv.Close() })
-	ts.Setenv("SERVER", "http://"+ln.Addr().String())
+	ts.Setenv("SERVER", scheme+"://"+ln.Addr().String())
 }
 
 func fileServer(root string) http.Handler {
@@ -292,30 +307,23 @@ func cmdCopyModule(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) != 1 {
 		ts.Fatalf("usage: copymodule DIR")
 	}
-	dst := ts.MkAbs(args[0])
-	err := filepath.WalkDir(repoRoot, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(repoRoot, p)
-		name := d.Name()
-		if d.IsDir() {
-			switch {
-			case rel == ".git", rel == "e2e", rel == ".github", strings.HasPrefix(name, "bazel-"):
-				return filepath.SkipDir
-			}
-			return os.MkdirAll(filepath.Join(dst, rel), 0o755)
-		}
-		if d.Type()&fs.ModeSymlink != 0 || name == "MODULE.bazel.lock" {
-			return nil
-		}
-		data, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		return os.WriteFile(filepath.Join(dst, rel), data, 0o644)
-	})
-	ts.Check(err)
+	ts.Check(standin.CopyModule(repoRoot, ts.MkAbs(args[0])))
+}
+
+// standin DIR [CHECKOUT]
+//
+// Copies the OpenTitan stand-in (e2e/opentitan) to DIR. With CHECKOUT, it
+// also writes DIR/.bazelrc connecting that checkout of this module as
+// OpenTitan users do: common --override_module=ot_provisioning_exts=CHECKOUT.
+func cmdStandin(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 1 || len(args) > 2 {
+		ts.Fatalf("usage: standin DIR [CHECKOUT]")
+	}
+	checkout := ""
+	if len(args) == 2 {
+		checkout = ts.MkAbs(args[1])
+	}
+	ts.Check(standin.Copy(repoRoot, ts.MkAbs(args[0]), checkout))
 }
 
 // skip-if-fake-lockfile FILE
@@ -338,3 +346,39 @@ func cmdSkipIfFakeLockfile(ts *testscript.TestScript, neg bool, args []string) {
 // testingTKey is the key under which setup stores the scenario's
 // testscript.T, so that commands can skip.
 type testingTKey struct{}
+
+// offlineWarnings are the WARNING lines that the offline rig prints whatever
+// this module does, with the reason each is not this module's:
+var offlineWarnings = []*regexp.Regexp{
+	// Debian's /etc/bazel/bazelrc sets --host_javabase.
+	regexp.MustCompile(`^WARNING: Option 'host_javabase' is deprecated$`),
+	// rules_go's go_sdk extension lists the Go releases online, and tolerates
+	// the failure offline (go_sdk.host() needs no download).
+	regexp.MustCompile(`^WARNING: Download from https://(go\.dev|golang\.google\.cn)/dl/\?mode=json&include=all failed: .*Unknown host`),
+}
+
+// no-warnings
+//
+// Fails if the previous command's stderr has a WARNING line, other than the
+// few that the offline rig's own setup causes (see offlineWarnings).
+func cmdNoWarnings(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 0 {
+		ts.Fatalf("usage: no-warnings")
+	}
+	var bad []string
+	for _, line := range strings.Split(ts.ReadFile("stderr"), "\n") {
+		if !strings.HasPrefix(line, "WARNING:") {
+			continue
+		}
+		known := false
+		for _, re := range offlineWarnings {
+			known = known || re.MatchString(line)
+		}
+		if !known {
+			bad = append(bad, line)
+		}
+	}
+	if len(bad) > 0 {
+		ts.Fatalf("unexpected warnings:\n%s", strings.Join(bad, "\n"))
+	}
+}

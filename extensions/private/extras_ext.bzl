@@ -1,4 +1,4 @@
-"""Implementation of the `extras` module extension (see //extensions:extras.bzl).
+"""Implementation of the module extension `extra` (see //:extension.bzl).
 
 The Go helper does the work: it parses extras.json and prints the plan of the
 repositories to declare. This file only runs it and declares what it says.
@@ -8,9 +8,12 @@ load("@bazel_tools//tools/build_defs/repo:http.bzl", "http_archive")
 load(":helper.bzl", "HELPER", "run_helper")
 load(":hub_repo.bzl", "extras_hub")
 load(":local_spoke_repo.bzl", "local_spoke")
-load(":skus_repo.bzl", "skus_repo")
 
-_DEFAULT_FILE = Label("//skus:extras.json")
+# skus/ is .bazelignore'd (it is @provisioning_exts, whose labels only a
+# consumer can resolve), so the default file has no label of its own: find it
+# beside this module's MODULE.bazel, and name it as users know it.
+_MODULE_FILE = Label("//:MODULE.bazel")
+_DEFAULT_DISPLAY = "@ot_provisioning_exts//skus:extras.json"
 
 # The repository rules a plan may name.
 _RULES = {
@@ -21,7 +24,6 @@ _RULES = {
 _LOCAL_ENV = "PROVISIONING_EXTS_LOCAL"
 
 _HUB = "provisioning_exts_extra"
-_SKUS = "provisioning_exts"
 
 _config = tag_class(
     doc = "Settings of the root module. Only the root module may use this tag, at most once.",
@@ -38,32 +40,34 @@ _config = tag_class(
 )
 
 def _root_config(mctx):
+    """Returns (path, display name, allow_insecure_urls) from the root module's config tag."""
     configs = []
     for mod in mctx.modules:
         for tag in mod.tags.config:
             if not mod.is_root:
-                fail("extras.config is for the root module only, but module %s uses it" % mod.name)
+                fail("extra.config is for the root module only, but module %s uses it" % mod.name)
             configs.append(tag)
     if len(configs) > 1:
-        fail("extras.config may be used once, but the root module uses it %d times" % len(configs))
-    if configs:
-        return configs[0].file or _DEFAULT_FILE, configs[0].allow_insecure_urls
-    return _DEFAULT_FILE, False
+        fail("extra.config may be used once, but the root module uses it %d times" % len(configs))
+    allow_insecure = configs[0].allow_insecure_urls if configs else False
+    if configs and configs[0].file:
+        return mctx.path(configs[0].file), str(configs[0].file), allow_insecure
+    default = mctx.path(_MODULE_FILE).dirname.get_child("skus").get_child("extras.json")
+    return default, _DEFAULT_DISPLAY, allow_insecure
 
 def _extras_impl(mctx):
-    file, allow_insecure = _root_config(mctx)
-    path = mctx.path(file)
+    path, display, allow_insecure = _root_config(mctx)
 
     # The helper reads the file, not Starlark, so watch it explicitly: edits
     # then re-run the extension in every --lockfile_mode, also in a checkout
     # connected with --override_module (e2e/testdata/override_module.txtar).
-    mctx.watch(file)
+    mctx.watch(path)
     args = [
         "plan",
         "-file",
         str(path),
         "-display",
-        str(file),
+        display,
         "-workspace",
         str(mctx.path(Label("@@//:MODULE.bazel")).dirname),
         "-local",
@@ -76,10 +80,10 @@ def _extras_impl(mctx):
     for repo in plan["repos"]:
         _RULES[repo["rule"]](name = repo["name"], **repo["attrs"])
     extras_hub(name = _HUB, spokes = plan["spokes"], spec = json.encode(plan["hub"]))
-    skus_repo(name = _SKUS)
 
-    # Consumers see the hub and the skus tree, not the spokes.
-    direct = [_HUB, _SKUS]
+    # Consumers see the hub, never the spokes: OpenTitan's use_repo names the
+    # hub alone, and anything more here would make Bazel warn on every build.
+    direct = [_HUB]
     dev = not mctx.root_module_has_non_dev_dependency
     return mctx.extension_metadata(
         # The result depends only on the watched file, the helper's sources
@@ -89,7 +93,7 @@ def _extras_impl(mctx):
         root_module_direct_dev_deps = direct if dev else [],
     )
 
-extras = module_extension(
+extra = module_extension(
     implementation = _extras_impl,
     tag_classes = {"config": _config},
     doc = "Declares the repositories that extras.json names and the hub @provisioning_exts_extra.",

@@ -51,6 +51,13 @@ def _extras_helper_repo_impl(rctx):
     rctx.delete("src")
     rctx.file("BUILD.bazel", 'exports_files(["extras_helper"])\n', executable = False)
 
+    # The binary is a function of HELPER_SRCS and the Go SDK (-trimpath, no
+    # cgo, no network), so on Bazel >= 8.3 the repo contents cache may hand
+    # it to other workspaces instead of compiling it again.
+    if hasattr(rctx, "repo_metadata"):
+        return rctx.repo_metadata(reproducible = True)
+    return None
+
 extras_helper_repo = repository_rule(
     implementation = _extras_helper_repo_impl,
     doc = "Builds tools/extras_helper for the host at fetch time.",

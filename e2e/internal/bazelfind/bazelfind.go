@@ -1,4 +1,8 @@
-package e2e
+// Package bazelfind finds a real Bazel for the end-to-end suite and the demo:
+// $BAZEL, then bazelisk or bazel on PATH, then (on Debian) the offline rig
+// that e2e/rig/rig.sh builds. Anything older than MinVersion is refused with
+// the reason.
+package bazelfind
 
 import (
 	"bytes"
@@ -17,59 +21,61 @@ import (
 
 // minBazel is the oldest Bazel the module supports: module extensions with
 // attr.string_keyed_label_dict and module_ctx.read watching arrived in 7.1.
-var minBazel = version{7, 1, 0}
+var MinVersion = Version{7, 1, 0}
 
 // requireEnv names the variable that turns "no Bazel available" into a
 // failure. CI sets it; locally the suite skips instead.
-const requireEnv = "OT_E2E_REQUIRE_BAZEL"
+const RequireEnv = "OT_E2E_REQUIRE_BAZEL"
 
 // howToGetBazel is printed whenever no usable Bazel was found.
-const howToGetBazel = `to run the end-to-end suite, either
+const HowToGet = `to run the end-to-end suite, either
   - set BAZEL to a Bazel >= 7.1 or put bazelisk on PATH:  BAZEL=bazelisk go test ./e2e/...
   - or, as root on Debian, build the offline rig:        e2e/rig/rig.sh up
 see e2e/README.md`
 
-// bazel is the Bazel the suite runs, and how it was found.
-type bazel struct {
-	path    string // absolute path, or a name found on PATH
-	version version
-	source  string // "$BAZEL", "PATH", or "offline rig"
-	rig     bool   // the offline rig's chroot wrapper
+// Bazel is a usable Bazel, and how it was found.
+type Bazel struct {
+	Path    string // absolute path, or a name found on PATH
+	Version Version
+	Source  string // "$BAZEL", "PATH", or "offline rig"
+	Rig     bool   // the offline rig's chroot wrapper
 }
 
-type version struct{ major, minor, patch int }
+// Version is a Bazel release number.
+type Version struct{ Major, Minor, Patch int }
 
-func (v version) String() string { return fmt.Sprintf("%d.%d.%d", v.major, v.minor, v.patch) }
+func (v Version) String() string { return fmt.Sprintf("%d.%d.%d", v.Major, v.Minor, v.Patch) }
 
-func (v version) less(w version) bool {
-	if v.major != w.major {
-		return v.major < w.major
+// Less reports whether v is older than w.
+func (v Version) Less(w Version) bool {
+	if v.Major != w.Major {
+		return v.Major < w.Major
 	}
-	if v.minor != w.minor {
-		return v.minor < w.minor
+	if v.Minor != w.Minor {
+		return v.Minor < w.Minor
 	}
-	return v.patch < w.patch
+	return v.Patch < w.Patch
 }
 
 var versionRE = regexp.MustCompile(`^bazel (\d+)\.(\d+)\.(\d+)`)
 
 // parseVersion reads the first line of `bazel --version`, for example
 // "bazel 7.7.1" or "bazel 7.7.1- (@non-git)".
-func parseVersion(out string) (version, error) {
+func parseVersion(out string) (Version, error) {
 	line, _, _ := strings.Cut(strings.TrimSpace(out), "\n")
 	m := versionRE.FindStringSubmatch(strings.TrimSpace(line))
 	if m == nil {
-		return version{}, fmt.Errorf("cannot read a version from %q", line)
+		return Version{}, fmt.Errorf("cannot read a version from %q", line)
 	}
-	var v version
-	v.major, _ = strconv.Atoi(m[1])
-	v.minor, _ = strconv.Atoi(m[2])
-	v.patch, _ = strconv.Atoi(m[3])
+	var v Version
+	v.Major, _ = strconv.Atoi(m[1])
+	v.Minor, _ = strconv.Atoi(m[2])
+	v.Patch, _ = strconv.Atoi(m[3])
 	return v, nil
 }
 
-// probe runs `<path> --version` and checks the result against minBazel.
-func probe(path, source string) (*bazel, error) {
+// probe runs `<path> --version` and checks the result against MinVersion.
+func probe(path, source string) (*Bazel, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	out, err := exec.CommandContext(ctx, path, "--version").CombinedOutput()
@@ -80,16 +86,16 @@ func probe(path, source string) (*bazel, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s (%s): %v", path, source, err)
 	}
-	if v.less(minBazel) {
-		return nil, fmt.Errorf("%s (%s) is bazel %s, older than the %s this module needs (Debian bookworm's bazel-bootstrap is 4.2.3)", path, source, v, minBazel)
+	if v.Less(MinVersion) {
+		return nil, fmt.Errorf("%s (%s) is bazel %s, older than the %s this module needs (Debian bookworm's bazel-bootstrap is 4.2.3)", path, source, v, MinVersion)
 	}
-	return &bazel{path: path, version: v, source: source}, nil
+	return &Bazel{Path: path, Version: v, Source: source}, nil
 }
 
-// findBazel looks for a usable Bazel: $BAZEL, then bazelisk or bazel on PATH,
+// Find looks for a usable Bazel: $BAZEL, then bazelisk or bazel on PATH,
 // then (on Debian) the offline rig. It returns every rejected candidate with
 // the reason, so that a skip or a failure can say what was tried.
-func findBazel(repoRoot string) (*bazel, []string, error) {
+func Find(repoRoot string) (*Bazel, []string, error) {
 	var tried []string
 	if p := os.Getenv("BAZEL"); p != "" {
 		b, err := probe(p, "$BAZEL")
@@ -131,7 +137,7 @@ func findBazel(repoRoot string) (*bazel, []string, error) {
 	if err != nil {
 		return nil, append(tried, err.Error()), nil
 	}
-	b.rig = true
+	b.Rig = true
 	return b, tried, nil
 }
 
@@ -143,8 +149,9 @@ func isDebian() bool {
 	return err == nil
 }
 
-// repoRoot is the directory holding this module's MODULE.bazel.
-func findRepoRoot() (string, error) {
+// RepoRoot is the directory holding this module's MODULE.bazel and e2e/:
+// the current directory or the nearest parent that has both.
+func RepoRoot() (string, error) {
 	dir, err := os.Getwd()
 	if err != nil {
 		return "", err

@@ -1,4 +1,4 @@
-package e2e
+package bazelfind
 
 import (
 	"os"
@@ -10,13 +10,13 @@ import (
 func TestParseVersion(t *testing.T) {
 	tests := []struct {
 		out     string
-		want    version
+		want    Version
 		wantErr bool
 	}{
-		{out: "bazel 7.7.1\n", want: version{7, 7, 1}},
-		{out: "bazel 7.7.1- (@non-git)\n", want: version{7, 7, 1}},
-		{out: "bazel 8.0.1", want: version{8, 0, 1}},
-		{out: "bazel 4.2.3\n", want: version{4, 2, 3}},
+		{out: "bazel 7.7.1\n", want: Version{7, 7, 1}},
+		{out: "bazel 7.7.1- (@non-git)\n", want: Version{7, 7, 1}},
+		{out: "bazel 8.0.1", want: Version{8, 0, 1}},
+		{out: "bazel 4.2.3\n", want: Version{4, 2, 3}},
 		{out: "bazel no_version\n", wantErr: true},
 		{out: "", wantErr: true},
 	}
@@ -49,21 +49,21 @@ func TestProbeRejectsOldBazel(t *testing.T) {
 		t.Errorf("probe(bazel 4.2.3) error = %v, want it rejected as older than 7.1.0", err)
 	}
 	b, err := probe(fakeBazel(t, "bazel 7.1.0"), "PATH")
-	if err != nil || b.version != (version{7, 1, 0}) {
+	if err != nil || b.Version != (Version{7, 1, 0}) {
 		t.Errorf("probe(bazel 7.1.0) = %v, %v; want accepted", b, err)
 	}
 }
 
 func TestFindBazelHonoursBAZEL(t *testing.T) {
 	t.Setenv("BAZEL", fakeBazel(t, "bazel 8.0.1"))
-	b, _, err := findBazel(t.TempDir())
-	if err != nil || b.source != "$BAZEL" || b.version != (version{8, 0, 1}) {
-		t.Fatalf("findBazel() = %+v, %v; want bazel 8.0.1 from $BAZEL", b, err)
+	b, _, err := Find(t.TempDir())
+	if err != nil || b.Source != "$BAZEL" || b.Version != (Version{8, 0, 1}) {
+		t.Fatalf("Find() = %+v, %v; want bazel 8.0.1 from $BAZEL", b, err)
 	}
 	// An explicit $BAZEL that is too old is an error, not a fallback.
 	t.Setenv("BAZEL", fakeBazel(t, "bazel 4.2.3"))
-	if _, _, err := findBazel(t.TempDir()); err == nil {
-		t.Fatal("findBazel() with BAZEL at 4.2.3: no error")
+	if _, _, err := Find(t.TempDir()); err == nil {
+		t.Fatal("Find() with BAZEL at 4.2.3: no error")
 	}
 }
 
@@ -72,11 +72,11 @@ func TestFindBazelRejectsOldBazelOnPATH(t *testing.T) {
 	t.Setenv("BAZEL", "")
 	t.Setenv("PATH", dir)
 	root := t.TempDir() // no e2e/rig/rig.sh: the rig step fails and is reported
-	b, tried, err := findBazel(root)
+	b, tried, err := Find(root)
 	if err != nil || b != nil {
-		t.Fatalf("findBazel() = %+v, %v; want no Bazel and no error", b, err)
+		t.Fatalf("Find() = %+v, %v; want no Bazel and no error", b, err)
 	}
 	if len(tried) == 0 || !strings.Contains(tried[0], "bazel 4.2.3, older than") {
-		t.Errorf("findBazel() tried = %q, want the 4.2.3 rejection first", tried)
+		t.Errorf("Find() tried = %q, want the 4.2.3 rejection first", tried)
 	}
 }

@@ -1,25 +1,26 @@
-"""The `extras` module extension: the archives that extras.json names, as Bazel repositories.
+"""The module extension `extra`: the archives that `//skus:extras.json` names, as Bazel repositories.
 
-In the consumer's MODULE.bazel (OpenTitan):
+OpenTitan's MODULE.bazel calls it exactly like this:
 
 ```starlark
-bazel_dep(name = "ot_provisioning_exts", version = "...")
-
-extras = use_extension("@ot_provisioning_exts//extensions:extras.bzl", "extras")
-use_repo(extras, "provisioning_exts", "provisioning_exts_extra")
+provisioning_exts_extra = use_extension("@ot_provisioning_exts//:extension.bzl", "extra")
+use_repo(provisioning_exts_extra, "provisioning_exts_extra")
 ```
 
 It declares:
 
 - one repository per entry of `@ot_provisioning_exts//skus:extras.json`: an
   `http_archive` pinned by the entry's hash (or a local directory, see
-  "Local override" below);
+  "Local override" below). Consumers reach them through the hub only;
 - the hub `@provisioning_exts_extra`: each entry's repository linked as a
   folder (`@provisioning_exts_extra//<name>/...`), an alias
   `@provisioning_exts_extra//:<name>` to its default target `:<name>`, and
   `@provisioning_exts_extra//:extras.bzl`, whose `EXTRAS` dict lists the
-  configured entries and their provenance;
-- `@provisioning_exts`: this module's `skus/` tree.
+  configured entries and their provenance.
+
+The hub is the only repository it reports as the root module's direct
+dependency, so the `use_repo` above is exactly right: Bazel prints no
+"incorrect imports" warning and `bazel mod tidy` changes nothing.
 
 The extension watches extras.json, so an edit, also in a checkout connected
 with `--override_module=ot_provisioning_exts=<path>`, reaches the hub on the
@@ -31,8 +32,12 @@ replaces entry `<name>`'s archive by the directory `<dir>` (absolute, or
 relative to the root module), for example freshly signed binaries that are not
 published yet. A directory without BUILD.bazel gets one that exports every
 file. Drop the flag to go back to the archive.
+
+The tag `extra.config` (root module only, at most once) reads another file,
+for example in tests: `provisioning_exts_extra.config(file = "//:extras.json")`.
 """
 
-load("//extensions/private:extras_ext.bzl", _extras = "extras")
+# buildifier: disable=bzl-visibility (this file is the public face of extensions/private)
+load("//extensions/private:extras_ext.bzl", _extra = "extra")
 
-extras = _extras
+extra = _extra

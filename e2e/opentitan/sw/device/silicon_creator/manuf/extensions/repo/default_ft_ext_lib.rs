@@ -1,0 +1,1 @@
+//! The dummy's host-side FT extension: empty.

@@ -1,0 +1,1 @@
+//! The stand-in's perso_tlv_lib: empty.
