@@ -23,6 +23,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ot-provisioning-exts/ot-provisioning-exts/e2e/internal/bazelfind"
 	"github.com/ot-provisioning-exts/ot-provisioning-exts/e2e/internal/standin"
 	"github.com/rogpeppe/go-internal/testscript"
 	"github.com/ulikunitz/xz"
@@ -40,6 +41,7 @@ func commands() map[string]func(ts *testscript.TestScript, neg bool, args []stri
 		"copymodule":            cmdCopyModule,
 		"standin":               cmdStandin,
 		"no-warnings":           cmdNoWarnings,
+		"skip-unless-bazel":     cmdSkipUnlessBazel,
 		"skip-if-fake-lockfile": cmdSkipIfFakeLockfile,
 	}
 }
@@ -380,5 +382,22 @@ func cmdNoWarnings(ts *testscript.TestScript, neg bool, args []string) {
 	}
 	if len(bad) > 0 {
 		ts.Fatalf("unexpected warnings:\n%s", strings.Join(bad, "\n"))
+	}
+}
+
+// skip-unless-bazel VERSION
+//
+// Skips the rest of the scenario, saying why, when the suite's Bazel is older
+// than VERSION (such as 8.3.0).
+func cmdSkipUnlessBazel(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: skip-unless-bazel VERSION")
+	}
+	want, err := bazelfind.ParseVersion("bazel " + args[0])
+	ts.Check(err)
+	have, err := bazelfind.ParseVersion("bazel " + ts.Getenv("BAZEL_VERSION"))
+	ts.Check(err)
+	if have.Less(want) {
+		ts.Value(testingTKey{}).(testscript.T).Skip(fmt.Sprintf("needs Bazel >= %s; this is %s (ci.yml runs it with Bazel 8.7.0)", want, have))
 	}
 }

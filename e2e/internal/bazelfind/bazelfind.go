@@ -59,9 +59,9 @@ func (v Version) Less(w Version) bool {
 
 var versionRE = regexp.MustCompile(`^bazel (\d+)\.(\d+)\.(\d+)`)
 
-// parseVersion reads the first line of `bazel --version`, for example
+// ParseVersion reads the first line of `bazel --version`, for example
 // "bazel 7.7.1" or "bazel 7.7.1- (@non-git)".
-func parseVersion(out string) (Version, error) {
+func ParseVersion(out string) (Version, error) {
 	line, _, _ := strings.Cut(strings.TrimSpace(out), "\n")
 	m := versionRE.FindStringSubmatch(strings.TrimSpace(line))
 	if m == nil {
@@ -82,7 +82,7 @@ func probe(path, source string) (*Bazel, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s (%s): `--version` failed: %v\n%s", path, source, err, out)
 	}
-	v, err := parseVersion(string(out))
+	v, err := ParseVersion(string(out))
 	if err != nil {
 		return nil, fmt.Errorf("%s (%s): %v", path, source, err)
 	}

@@ -21,13 +21,13 @@ func TestParseVersion(t *testing.T) {
 		{out: "", wantErr: true},
 	}
 	for _, tt := range tests {
-		got, err := parseVersion(tt.out)
+		got, err := ParseVersion(tt.out)
 		if (err != nil) != tt.wantErr {
-			t.Errorf("parseVersion(%q) error = %v, want error %v", tt.out, err, tt.wantErr)
+			t.Errorf("ParseVersion(%q) error = %v, want error %v", tt.out, err, tt.wantErr)
 			continue
 		}
 		if got != tt.want {
-			t.Errorf("parseVersion(%q) = %v, want %v", tt.out, got, tt.want)
+			t.Errorf("ParseVersion(%q) = %v, want %v", tt.out, got, tt.want)
 		}
 	}
 }
