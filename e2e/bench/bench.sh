@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# bench.sh times the extras extension (Go helper) against a plain-Starlark
+# bench.sh times the extension `extra` (Go helper) against a plain-Starlark
 # baseline (e2e/bench/baseline), side by side in one run, on a real Bazel.
 #
 # Usage: e2e/bench/bench.sh            (as root with the offline rig, or BAZEL=...)
@@ -89,9 +89,9 @@ bazel_dep(name = "ot_provisioning_exts")
 bazel_dep(name = "rules_go", version = "0.59.0")
 go_sdk = use_extension("@rules_go//go:extensions.bzl", "go_sdk")
 go_sdk.host()
-extras = use_extension("@ot_provisioning_exts//extensions:extras.bzl", "extras")
-extras.config(allow_insecure_urls = True, file = "//:extras.json")
-use_repo(extras, "provisioning_exts", "provisioning_exts_extra")
+provisioning_exts_extra = use_extension("@ot_provisioning_exts//:extension.bzl", "extra")
+provisioning_exts_extra.config(allow_insecure_urls = True, file = "//:extras.json")
+use_repo(provisioning_exts_extra, "provisioning_exts_extra")
 MOD
     echo "common --override_module=ot_provisioning_exts=$root" >"$ws/.bazelrc"
   else

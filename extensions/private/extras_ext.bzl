@@ -7,6 +7,7 @@ repositories to declare. This file only runs it and declares what it says.
 load("@bazel_tools//tools/build_defs/repo:http.bzl", "http_archive")
 load(":helper.bzl", "HELPER", "run_helper")
 load(":hub_repo.bzl", "extras_hub")
+load(":index_repo.bzl", "extras_index")
 load(":local_spoke_repo.bzl", "local_spoke")
 
 # skus/ is .bazelignore'd (it is @provisioning_exts, whose labels only a
@@ -24,6 +25,7 @@ _RULES = {
 _LOCAL_ENV = "PROVISIONING_EXTS_LOCAL"
 
 _HUB = "provisioning_exts_extra"
+_INDEX = "provisioning_exts_extra_index"
 
 _config = tag_class(
     doc = "Settings of the root module. Only the root module may use this tag, at most once.",
@@ -79,7 +81,13 @@ def _extras_impl(mctx):
 
     for repo in plan["repos"]:
         _RULES[repo["rule"]](name = repo["name"], **repo["attrs"])
-    extras_hub(name = _HUB, spokes = plan["spokes"], spec = json.encode(plan["hub"]))
+    extras_index(name = _INDEX, extras_bzl = plan["extras_bzl"])
+    extras_hub(
+        name = _HUB,
+        index = "@%s//:BUILD.bazel" % _INDEX,
+        spec = json.encode(plan["hub"]),
+        spokes = plan["spokes"],
+    )
 
     # Consumers see the hub, never the spokes: OpenTitan's use_repo names the
     # hub alone, and anything more here would make Bazel warn on every build.

@@ -65,7 +65,7 @@ var ArchiveTypes = []string{
 // ot_provisioning_exts module defines itself, and the files at the root of
 // the hub @provisioning_exts_extra, where each entry becomes a folder.
 var ReservedNames = []string{
-	"provisioning_exts", "provisioning_exts_extra",
+	"provisioning_exts", "provisioning_exts_extra", "provisioning_exts_extra_index",
 	"BUILD", "BUILD.bazel", "MODULE.bazel", "REPO.bazel", "WORKSPACE", "WORKSPACE.bazel", "extras.bzl",
 }
 

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"embed"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -34,43 +35,44 @@ func DefaultBuildFile(name string) string {
 
 // Write fills dir with the hub repository: a link per entry to its spoke
 // directory (spokes maps names to directories), BUILD.bazel with the
-// aliases, and extras.bzl.
-func Write(dir string, spec Spec, spokes map[string]string) error {
+// aliases, and extras.bzl, a link to extrasBzl (the index repository's file).
+func Write(dir string, spec HubSpec, spokes map[string]string, extrasBzl string) error {
+	if extrasBzl == "" {
+		return errors.New("hub: no extras.bzl to link")
+	}
 	var aliases, noAlias []string
-	for _, e := range spec.Entries {
-		spoke, ok := spokes[e.Name]
+	var links [][2]string // name, target
+	for _, name := range spec.Names {
+		spoke, ok := spokes[name]
 		if !ok {
-			return fmt.Errorf("hub: no spoke directory given for entry %q", e.Name)
+			return fmt.Errorf("hub: no spoke directory given for entry %q", name)
 		}
-		link := filepath.Join(dir, e.Name)
-		if err := os.RemoveAll(link); err != nil {
-			return err
-		}
-		if err := os.Symlink(spoke, link); err != nil {
-			return fmt.Errorf("hub: linking %s: %w", e.Name, err)
-		}
-		has, err := declaresTarget(filepath.Join(spoke, "BUILD.bazel"), e.Name)
+		links = append(links, [2]string{name, spoke})
+		has, err := declaresTarget(filepath.Join(spoke, "BUILD.bazel"), name)
 		if err != nil {
 			return err
 		}
 		if has {
-			aliases = append(aliases, e.Name)
+			aliases = append(aliases, name)
 		} else {
-			noAlias = append(noAlias, e.Name)
+			noAlias = append(noAlias, name)
 		}
 	}
-	files := map[string]string{
-		"BUILD.bazel": strings.TrimRight(render("hub_BUILD.bazel.tmpl", map[string]any{
-			"Source": spec.Source, "Aliases": aliases, "NoAlias": noAlias,
-		}), "\n") + "\n",
-		"extras.bzl": ExtrasBzl(spec),
-	}
-	for name, content := range files {
-		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644); err != nil {
+	links = append(links, [2]string{"extras.bzl", extrasBzl})
+	for _, l := range links {
+		name, target := l[0], l[1]
+		link := filepath.Join(dir, name)
+		if err := os.RemoveAll(link); err != nil {
 			return err
 		}
+		if err := os.Symlink(target, link); err != nil {
+			return fmt.Errorf("hub: linking %s: %w", name, err)
+		}
 	}
-	return nil
+	build := strings.TrimRight(render("hub_BUILD.bazel.tmpl", map[string]any{
+		"Source": spec.Source, "Aliases": aliases, "NoAlias": noAlias,
+	}), "\n") + "\n"
+	return os.WriteFile(filepath.Join(dir, "BUILD.bazel"), []byte(build), 0o644)
 }
 
 // declaresTarget reports whether the BUILD file declares a target with the

@@ -171,6 +171,19 @@ var writeSpec = Spec{
 	},
 }
 
+// hubInputs returns Write's inputs for spec: the hub spec (the names), and
+// the path of an extras.bzl under root, as the index repository holds it.
+func hubInputs(t *testing.T, root string, spec Spec) (HubSpec, string) {
+	t.Helper()
+	hs := HubSpec{Source: spec.Source, Names: []string{}}
+	for _, e := range spec.Entries {
+		hs.Names = append(hs.Names, e.Name)
+	}
+	index := filepath.Join(root, "index", "extras.bzl")
+	writeFile(t, index, ExtrasBzl(spec))
+	return hs, index
+}
+
 // makeSpokes creates a spoke directory per entry of writeSpec under root:
 //
 //   - alpha: its own BUILD.bazel declaring :alpha
@@ -202,7 +215,8 @@ func TestWrite(t *testing.T) {
 	if err := os.Mkdir(out, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	if err := Write(out, writeSpec, spokes); err != nil {
+	hs, index := hubInputs(t, tmp, writeSpec)
+	if err := Write(out, hs, spokes, index); err != nil {
 		t.Fatal(err)
 	}
 
@@ -260,16 +274,21 @@ func TestWrite(t *testing.T) {
 		t.Errorf("BUILD.bazel does not name the source:\n%s", build)
 	}
 
+	// extras.bzl is a link to the index repository's file.
+	if target, err := os.Readlink(filepath.Join(out, "extras.bzl")); err != nil || target != index {
+		t.Errorf("extras.bzl -> %q, %v; want a link to %s", target, err, index)
+	}
 	bzl := readFile(t, filepath.Join(out, "extras.bzl"))
 	checkGolden(t, "write/extras.bzl.golden", bzl)
 	if bzl != ExtrasBzl(writeSpec) {
-		t.Errorf("Write's extras.bzl differs from ExtrasBzl")
+		t.Errorf("extras.bzl through the hub differs from ExtrasBzl")
 	}
 }
 
 func TestWriteEmpty(t *testing.T) {
 	out := t.TempDir()
-	if err := Write(out, Spec{Source: "//:extras.json", Entries: []SpecEntry{}}, nil); err != nil {
+	hs, index := hubInputs(t, t.TempDir(), Spec{Source: "//:extras.json", Entries: []SpecEntry{}})
+	if err := Write(out, hs, nil, index); err != nil {
 		t.Fatal(err)
 	}
 	build := readFile(t, filepath.Join(out, "BUILD.bazel"))
@@ -299,7 +318,8 @@ func TestWriteReplacesLinks(t *testing.T) {
 	if err := os.Symlink(old, filepath.Join(out, "alpha")); err != nil {
 		t.Fatal(err)
 	}
-	if err := Write(out, writeSpec, spokes); err != nil {
+	hs, index := hubInputs(t, tmp, writeSpec)
+	if err := Write(out, hs, spokes, index); err != nil {
 		t.Fatal(err)
 	}
 	for _, name := range []string{"alpha", "beta"} {
@@ -318,7 +338,8 @@ func TestWriteErrors(t *testing.T) {
 		if err := os.Mkdir(out, 0o755); err != nil {
 			t.Fatal(err)
 		}
-		err := Write(out, writeSpec, spokes)
+		hs, index := hubInputs(t, tmp, writeSpec)
+		err := Write(out, hs, spokes, index)
 		if err == nil || err.Error() != `hub: no spoke directory given for entry "delta"` {
 			t.Errorf("Write = %v, want the missing spoke of delta", err)
 		}
@@ -333,7 +354,8 @@ func TestWriteErrors(t *testing.T) {
 		if err := os.Mkdir(out, 0o755); err != nil {
 			t.Fatal(err)
 		}
-		err := Write(out, writeSpec, spokes)
+		hs, index := hubInputs(t, tmp, writeSpec)
+		err := Write(out, hs, spokes, index)
 		if !errors.Is(err, fs.ErrNotExist) {
 			t.Fatalf("Write = %v, want a not-exist error", err)
 		}
@@ -344,10 +366,19 @@ func TestWriteErrors(t *testing.T) {
 			t.Errorf("Write wrote BUILD.bazel despite the error (stat: %v)", err)
 		}
 	})
+	t.Run("no extras.bzl", func(t *testing.T) {
+		tmp := t.TempDir()
+		hs, _ := hubInputs(t, tmp, writeSpec)
+		err := Write(t.TempDir(), hs, makeSpokes(t, tmp), "")
+		if err == nil || err.Error() != "hub: no extras.bzl to link" {
+			t.Errorf("Write = %v, want the missing extras.bzl", err)
+		}
+	})
 	t.Run("output directory missing", func(t *testing.T) {
 		tmp := t.TempDir()
 		spokes := makeSpokes(t, tmp)
-		err := Write(filepath.Join(tmp, "no", "such", "dir"), writeSpec, spokes)
+		hs, index := hubInputs(t, tmp, writeSpec)
+		err := Write(filepath.Join(tmp, "no", "such", "dir"), hs, spokes, index)
 		if err == nil || !strings.Contains(err.Error(), "linking alpha") {
 			t.Errorf("Write = %v, want an error linking alpha", err)
 		}
@@ -590,12 +621,12 @@ func TestExtrasBzlAcceptedFiles(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			bzl := ExtrasBzl(p.Hub)
+			bzl := p.ExtrasBzl
 			sf, err := readStarlark(bzl)
 			if err != nil {
 				t.Fatalf("extras.bzl is not valid Starlark for Bazel: %v\n%s", err, bzl)
 			}
-			if diff := cmp.Diff(specToExtras(p.Hub), starlarkToExtras(t, sf.Globals["EXTRAS"])); diff != "" {
+			if diff := cmp.Diff(specToExtras(p.Extras), starlarkToExtras(t, sf.Globals["EXTRAS"])); diff != "" {
 				t.Errorf("EXTRAS mismatch (-want +got):\n%s", diff)
 			}
 			for _, e := range f.Entries {

@@ -227,7 +227,8 @@ func TestPatchCmdsThenWrite(t *testing.T) {
 	if err := os.Mkdir(out, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	if err := Write(out, spec, spokes); err != nil {
+	hs, index := hubInputs(t, tmp, spec)
+	if err := Write(out, hs, spokes, index); err != nil {
 		t.Fatal(err)
 	}
 	build := readFile(t, filepath.Join(out, "BUILD.bazel"))

@@ -13,6 +13,12 @@ import (
 // HubName is the name of the hub repository.
 const HubName = "provisioning_exts_extra"
 
+// IndexName is the name of the repository that holds the hub's extras.bzl.
+// It is a repository of its own so that editing an entry rewrites it, a
+// one-file Starlark rule, and leaves the hub, whose links and aliases depend
+// only on the entries' names, as it was.
+const IndexName = "provisioning_exts_extra_index"
+
 // LocalEnv is the environment variable (set with --repo_env) that points
 // entries at local directories: "name=path[,name=path...]".
 const LocalEnv = "PROVISIONING_EXTS_LOCAL"
@@ -25,8 +31,21 @@ type Plan struct {
 	// Spokes maps each entry's name to the label of a file at the root of
 	// its repository; the hub resolves it to find the repository's directory.
 	Spokes map[string]string `json:"spokes"`
-	// Hub is what the hub repository rule passes back to "extras_helper hub".
-	Hub Spec `json:"hub"`
+	// Hub is what the hub repository rule passes back to "extras_helper hub":
+	// only what the hub's links and BUILD file depend on.
+	Hub HubSpec `json:"hub"`
+	// ExtrasBzl is the content of extras.bzl, which the index repository
+	// (IndexName) holds and the hub links.
+	ExtrasBzl string `json:"extras_bzl"`
+	// Extras is what ExtrasBzl says, before rendering.
+	Extras Spec `json:"-"`
+}
+
+// HubSpec is the hub repository's input: the entries' names (sorted) and
+// where they came from. It does not change when an entry is re-pointed.
+type HubSpec struct {
+	Source string   `json:"source"` // where the entries came from, for comments
+	Names  []string `json:"names"`
 }
 
 // Repo is one repository rule call: Rule(name = Name, **Attrs).
@@ -36,7 +55,7 @@ type Repo struct {
 	Attrs map[string]any `json:"attrs"`
 }
 
-// Spec describes the hub's content.
+// Spec is what the hub's extras.bzl says about the entries.
 type Spec struct {
 	Source  string      `json:"source"` // where the entries came from, for comments
 	Entries []SpecEntry `json:"entries"`
@@ -62,7 +81,12 @@ const anchor = "BUILD.bazel"
 // NewPlan plans the repositories for f. locals maps entry names to absolute
 // directories that replace their archives (see [ParseLocal]).
 func NewPlan(f *extras.File, source string, locals map[string]string) (*Plan, error) {
-	p := &Plan{Spokes: map[string]string{}, Hub: Spec{Source: source, Entries: []SpecEntry{}}, Repos: []Repo{}}
+	p := &Plan{
+		Spokes: map[string]string{},
+		Hub:    HubSpec{Source: source, Names: []string{}},
+		Extras: Spec{Source: source, Entries: []SpecEntry{}},
+		Repos:  []Repo{},
+	}
 	for _, e := range f.Entries {
 		se := SpecEntry{
 			Name: e.Name, URLs: e.URLs, SHA256: e.HexSHA256(), Integrity: e.SRI(),
@@ -82,8 +106,10 @@ func NewPlan(f *extras.File, source string, locals map[string]string) (*Plan, er
 		}
 		p.Repos = append(p.Repos, r)
 		p.Spokes[e.Name] = "@" + e.Name + "//:" + anchor
-		p.Hub.Entries = append(p.Hub.Entries, se)
+		p.Hub.Names = append(p.Hub.Names, e.Name)
+		p.Extras.Entries = append(p.Extras.Entries, se)
 	}
+	p.ExtrasBzl = ExtrasBzl(p.Extras)
 	return p, nil
 }
 

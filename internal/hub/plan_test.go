@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -35,7 +36,7 @@ func TestNewPlan(t *testing.T) {
 			want: &Plan{
 				Repos:  []Repo{},
 				Spokes: map[string]string{},
-				Hub:    Spec{Source: "skus/extras.json", Entries: []SpecEntry{}},
+				Extras: Spec{Source: "skus/extras.json", Entries: []SpecEntry{}},
 			},
 		},
 		{
@@ -58,7 +59,7 @@ func TestNewPlan(t *testing.T) {
 					"patch_cmds":   patchCmds("perso_release"),
 				}}},
 				Spokes: map[string]string{"perso_release": "@perso_release//:BUILD.bazel"},
-				Hub: Spec{Source: "skus/extras.json", Entries: []SpecEntry{{
+				Extras: Spec{Source: "skus/extras.json", Entries: []SpecEntry{{
 					Name:        "perso_release",
 					URLs:        []string{"https://example.com/perso.tar.gz", "https://mirror.example.com/perso.tar.gz"},
 					SHA256:      testHex,
@@ -83,7 +84,7 @@ func TestNewPlan(t *testing.T) {
 					"patch_cmds": patchCmds("rom_ext"),
 				}}},
 				Spokes: map[string]string{"rom_ext": "@rom_ext//:BUILD.bazel"},
-				Hub: Spec{Source: "skus/extras.json", Entries: []SpecEntry{{
+				Extras: Spec{Source: "skus/extras.json", Entries: []SpecEntry{{
 					Name:       "rom_ext",
 					URLs:       []string{"https://example.com/rom_ext.zip"},
 					SHA256:     emptyHex, // derived from integrity
@@ -108,7 +109,7 @@ func TestNewPlan(t *testing.T) {
 					"patch_cmds": patchCmds("both"),
 				}}},
 				Spokes: map[string]string{"both": "@both//:BUILD.bazel"},
-				Hub: Spec{Source: "skus/extras.json", Entries: []SpecEntry{{
+				Extras: Spec{Source: "skus/extras.json", Entries: []SpecEntry{{
 					Name: "both", URLs: []string{"https://example.com/both.tgz"},
 					SHA256: testHex, Integrity: testSRI,
 					Provenance: map[string]string{"tag": "v2"},
@@ -135,7 +136,7 @@ func TestNewPlan(t *testing.T) {
 					}},
 				},
 				Spokes: map[string]string{"a": "@a//:BUILD.bazel", "b": "@b//:BUILD.bazel"},
-				Hub: Spec{Source: "skus/extras.json", Entries: []SpecEntry{
+				Extras: Spec{Source: "skus/extras.json", Entries: []SpecEntry{
 					{
 						Name: "a", URLs: []string{"https://example.com/a.tar.gz"},
 						SHA256: testHex, Integrity: testSRI, StripPrefix: "a-1",
@@ -161,7 +162,7 @@ func TestNewPlan(t *testing.T) {
 					"path": "/x", "default_build_file_content": DefaultBuildFile("a"),
 				}}},
 				Spokes: map[string]string{"a": "@a//:BUILD.bazel"},
-				Hub: Spec{Source: "skus/extras.json", Entries: []SpecEntry{{
+				Extras: Spec{Source: "skus/extras.json", Entries: []SpecEntry{{
 					Name: "a", URLs: []string{"https://example.com/a.tar.gz"},
 					SHA256: testHex, Integrity: testSRI, Provenance: map[string]string{}, LocalPath: "/x",
 				}}},
@@ -174,6 +175,12 @@ func TestNewPlan(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			// The derived fields: the hub's spec (the names) and extras.bzl.
+			tt.want.Hub = HubSpec{Source: tt.want.Extras.Source, Names: []string{}}
+			for _, e := range tt.want.Extras.Entries {
+				tt.want.Hub.Names = append(tt.want.Hub.Names, e.Name)
+			}
+			tt.want.ExtrasBzl = ExtrasBzl(tt.want.Extras)
 			if diff := cmp.Diff(tt.want, got); diff != "" {
 				t.Errorf("NewPlan mismatch (-want +got):\n%s", diff)
 			}
@@ -229,24 +236,19 @@ func TestNewPlanFromParse(t *testing.T) {
 				"urls": []any{"https://example.com/z.tar.gz"}, "integrity": testSRI, "patch_cmds": patch("zeta"),
 			}},
 		},
-		"spokes": map[string]any{"alpha": "@alpha//:BUILD.bazel", "zeta": "@zeta//:BUILD.bazel"},
-		"hub": map[string]any{
-			"source": "skus/extras.json",
-			"entries": []any{
-				map[string]any{
-					"name": "alpha", "urls": []any{"https://example.com/a.zip"}, "sha256": emptyHex, "integrity": emptySRI,
-					"strip_prefix": "", "type": "zip", "provenance": map[string]any{"repository": "lowRISC/opentitan", "tag": "v1"},
-					"local_path": "",
-				},
-				map[string]any{
-					"name": "zeta", "urls": []any{"https://example.com/z.tar.gz"}, "sha256": testHex, "integrity": testSRI,
-					"strip_prefix": "", "type": "", "provenance": map[string]any{}, "local_path": "",
-				},
-			},
-		},
+		"spokes":     map[string]any{"alpha": "@alpha//:BUILD.bazel", "zeta": "@zeta//:BUILD.bazel"},
+		"hub":        map[string]any{"source": "skus/extras.json", "names": []any{"alpha", "zeta"}},
+		"extras_bzl": ExtrasBzl(p.Extras),
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("plan JSON mismatch (-want +got):\n%s", diff)
+	}
+
+	// extras.bzl says everything about every entry.
+	for _, s := range []string{`"alpha": {`, `"zeta": {`, `"tag": "v1"`, emptySRI, testSRI, `"https://example.com/z.tar.gz"`} {
+		if !strings.Contains(p.ExtrasBzl, s) {
+			t.Errorf("extras_bzl lacks %s:\n%s", s, p.ExtrasBzl)
+		}
 	}
 
 	// The hub spec survives the trip through Starlark's json.encode and the
@@ -255,7 +257,7 @@ func TestNewPlanFromParse(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var spec Spec
+	var spec HubSpec
 	if err := json.Unmarshal(specJSON, &spec); err != nil {
 		t.Fatal(err)
 	}
@@ -275,7 +277,7 @@ func TestEmptyPlanJSON(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := `{"repos":[],"spokes":{},"hub":{"source":"x","entries":[]}}`; string(data) != want {
+	if want := `{"repos":[],"spokes":{},"hub":{"source":"x","names":[]},"extras_bzl":` + strconv.Quote(ExtrasBzl(p.Extras)) + `}`; string(data) != want {
 		t.Errorf("empty plan JSON = %s, want %s", data, want)
 	}
 }
@@ -314,7 +316,7 @@ func TestPlanMatchesExtension(t *testing.T) {
 	for _, m := range regexp.MustCompile(`"(\w+)":`).FindAllSubmatch(rulesBlock[1], -1) {
 		known[string(m[1])] = true
 	}
-	for _, key := range []string{`plan["repos"]`, `repo["rule"]`, `repo["name"]`, `repo["attrs"]`, `plan["spokes"]`, `plan["hub"]`} {
+	for _, key := range []string{`plan["repos"]`, `repo["rule"]`, `repo["name"]`, `repo["attrs"]`, `plan["spokes"]`, `plan["hub"]`, `plan["extras_bzl"]`} {
 		if !strings.Contains(string(ext), key) {
 			t.Errorf("extras_ext.bzl no longer reads %s; update this test and the plan together", key)
 		}
@@ -365,11 +367,19 @@ func TestPlanMatchesExtension(t *testing.T) {
 		}
 	}
 
-	// hub_repo.bzl takes the spec as a string and the spokes as labels.
+	// hub_repo.bzl takes the spec as a string, the spokes and the index as
+	// labels; index_repo.bzl takes extras.bzl as a string, under the name
+	// the extension declares it with.
 	hubAttrs := bzlAttrs(t, "hub_repo.bzl")
 	sort.Strings(hubAttrs)
-	if diff := cmp.Diff([]string{"spec", "spokes"}, hubAttrs); diff != "" {
+	if diff := cmp.Diff([]string{"index", "spec", "spokes"}, hubAttrs); diff != "" {
 		t.Errorf("hub_repo.bzl attributes changed (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]string{"extras_bzl"}, bzlAttrs(t, "index_repo.bzl")); diff != "" {
+		t.Errorf("index_repo.bzl attributes changed (-want +got):\n%s", diff)
+	}
+	if !strings.Contains(string(ext), `"`+IndexName+`"`) {
+		t.Errorf("extras_ext.bzl does not name the index repository %s", IndexName)
 	}
 	for name, label := range p.Spokes {
 		if label != "@"+name+"//:"+anchor {
@@ -528,7 +538,7 @@ func TestParseLocalThenPlan(t *testing.T) {
 	if got := p.Repos[1].Attrs["path"]; got != filepath.Join(ws, "b") {
 		t.Errorf("beta's path = %v, want %s", got, filepath.Join(ws, "b"))
 	}
-	if p.Hub.Entries[0].LocalPath != "" || p.Hub.Entries[1].LocalPath != filepath.Join(ws, "b") {
-		t.Errorf("local paths in the spec = %q, %q", p.Hub.Entries[0].LocalPath, p.Hub.Entries[1].LocalPath)
+	if p.Extras.Entries[0].LocalPath != "" || p.Extras.Entries[1].LocalPath != filepath.Join(ws, "b") {
+		t.Errorf("local paths in the spec = %q, %q", p.Extras.Entries[0].LocalPath, p.Extras.Entries[1].LocalPath)
 	}
 }

@@ -6,7 +6,7 @@
 //	    Parse extras.json and print the plan (JSON) of the repositories to
 //	    declare. Errors go to stderr as file:line:col: entry "name": ...
 //
-//	extras_helper hub -spec FILE -out DIR -spoke NAME=DIR...
+//	extras_helper hub -spec FILE -extras_bzl FILE -out DIR -spoke NAME=DIR...
 //	    Write the files of the @provisioning_exts_extra hub into DIR.
 //
 // Users never run it by hand; it is documented for whoever debugs the
@@ -29,7 +29,7 @@ import (
 
 const usage = `usage:
   extras_helper plan -file PATH -display NAME [-workspace DIR] [-local SPEC] [-allow-insecure-urls]
-  extras_helper hub -spec FILE -out DIR -spoke NAME=DIR...
+  extras_helper hub -spec FILE -extras_bzl FILE -out DIR -spoke NAME=DIR...
 
 The ot_provisioning_exts module extension runs this helper at fetch time.
 Run "extras_helper plan -help" or "extras_helper hub -help" for the flags.
@@ -145,6 +145,7 @@ func writeHub(args []string, stderr io.Writer) error {
 	fs.SetOutput(stderr)
 	specFile := fs.String("spec", "", "the hub spec: the \"hub\" member of the plan, as JSON")
 	out := fs.String("out", ".", "the hub repository's directory")
+	extrasBzl := fs.String("extras_bzl", "", "the index repository's extras.bzl, which the hub links")
 	spokes := map[string]string{}
 	fs.Func("spoke", "NAME=DIR: the directory of entry NAME's repository (repeatable)", func(v string) error {
 		name, dir, ok := strings.Cut(v, "=")
@@ -157,17 +158,17 @@ func writeHub(args []string, stderr io.Writer) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if *specFile == "" || fs.NArg() != 0 {
+	if *specFile == "" || *extrasBzl == "" || fs.NArg() != 0 {
 		fs.Usage()
-		return errors.New("extras_helper hub: -spec is required and takes no arguments")
+		return errors.New("extras_helper hub: -spec and -extras_bzl are required and it takes no arguments")
 	}
 	data, err := os.ReadFile(*specFile)
 	if err != nil {
 		return fmt.Errorf("extras_helper hub: %w", err)
 	}
-	var spec hub.Spec
+	var spec hub.HubSpec
 	if err := json.Unmarshal(data, &spec); err != nil {
 		return fmt.Errorf("extras_helper hub: %s: %w", *specFile, err)
 	}
-	return hub.Write(*out, spec, spokes)
+	return hub.Write(*out, spec, spokes, *extrasBzl)
 }

@@ -194,7 +194,11 @@ func TestPlanEmptyFile(t *testing.T) {
 	ws, file := workspace(t, "{}\n")
 	r := runHelper("plan", "-file", file, "-display", "@@//skus:extras.json", "-workspace", ws)
 	r.wantOK(t)
-	if want := `{"repos":[],"spokes":{},"hub":{"source":"skus/extras.json","entries":[]}}` + "\n"; r.stdout != want {
+	bzl, err := json.Marshal(hub.ExtrasBzl(hub.Spec{Source: "skus/extras.json", Entries: []hub.SpecEntry{}}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := `{"repos":[],"spokes":{},"hub":{"source":"skus/extras.json","names":[]},"extras_bzl":` + string(bzl) + "}\n"; r.stdout != want {
 		t.Errorf("plan of an empty file:\n%s\nwant:\n%s", r.stdout, want)
 	}
 }
@@ -305,8 +309,8 @@ func TestPlanLocal(t *testing.T) {
 	if p.Repos[1].Rule != "http_archive" {
 		t.Errorf("rom_ext should stay an http_archive, is %s", p.Repos[1].Rule)
 	}
-	if p.Hub.Entries[0].LocalPath != signed || p.Hub.Entries[1].LocalPath != "" {
-		t.Errorf("local paths in the hub spec: %q, %q", p.Hub.Entries[0].LocalPath, p.Hub.Entries[1].LocalPath)
+	if !strings.Contains(p.ExtrasBzl, `"local_path": "`+signed+`"`) || strings.Count(p.ExtrasBzl, `"local_path": ""`) != 1 {
+		t.Errorf("extras.bzl should give perso_release's local path, and rom_ext none:\n%s", p.ExtrasBzl)
 	}
 
 	// An empty value (the variable unset) changes nothing.
@@ -358,8 +362,9 @@ func TestPlanUsageErrors(t *testing.T) {
 }
 
 // planSpec runs "plan" on content and writes the hub spec (the plan's "hub"
-// member, as the extension passes it on) to a file, returning its path.
-func planSpec(t *testing.T, content string) string {
+// member, as the extension passes it on) and extras.bzl (as the index
+// repository holds it) to files, returning their paths.
+func planSpec(t *testing.T, content string) (spec, extrasBzl string) {
 	t.Helper()
 	ws, file := workspace(t, content)
 	r := runHelper("plan", "-file", file, "-display", "@@//skus:extras.json", "-workspace", ws)
@@ -368,17 +373,22 @@ func planSpec(t *testing.T, content string) string {
 	if err := json.Unmarshal([]byte(r.stdout), &plan); err != nil {
 		t.Fatal(err)
 	}
-	return writeFile(t, filepath.Join(t.TempDir(), "hub_spec.json"), string(plan["hub"]))
+	var bzl string
+	if err := json.Unmarshal(plan["extras_bzl"], &bzl); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	return writeFile(t, filepath.Join(dir, "hub_spec.json"), string(plan["hub"])), writeFile(t, filepath.Join(dir, "index", "extras.bzl"), bzl)
 }
 
 func TestHub(t *testing.T) {
-	spec := planSpec(t, goodJSON)
+	spec, bzlFile := planSpec(t, goodJSON)
 	spokes := t.TempDir()
 	perso := writeFile(t, filepath.Join(spokes, "perso", "BUILD.bazel"), "filegroup(name = \"perso_release\")\n")
 	rom := writeFile(t, filepath.Join(spokes, "rom", "BUILD.bazel"), "filegroup(name = \"other\")\n")
 	out := t.TempDir()
 
-	r := runHelper("hub", "-spec", spec, "-out", out,
+	r := runHelper("hub", "-spec", spec, "-extras_bzl", bzlFile, "-out", out,
 		"-spoke=perso_release="+filepath.Dir(perso), "-spoke", "rom_ext="+filepath.Dir(rom))
 	r.wantOK(t)
 	if r.stdout != "" {
@@ -428,7 +438,7 @@ func TestHub(t *testing.T) {
 }
 
 func TestHubErrors(t *testing.T) {
-	spec := planSpec(t, goodJSON)
+	spec, bzl := planSpec(t, goodJSON)
 	spoke := filepath.Dir(writeFile(t, filepath.Join(t.TempDir(), "BUILD.bazel"), "\n"))
 	badJSON := writeFile(t, filepath.Join(t.TempDir(), "bad.json"), `{"entries": [`)
 	tests := []struct {
@@ -439,18 +449,19 @@ func TestHubErrors(t *testing.T) {
 		{"-spoke without =", []string{"-spec", spec, "-spoke", "perso_release"}, `invalid value "perso_release" for flag -spoke: want NAME=DIR, got "perso_release"`},
 		{"-spoke without name", []string{"-spec", spec, "-spoke", "=" + spoke}, `want NAME=DIR, got "=` + spoke + `"`},
 		{"-spoke without directory", []string{"-spec", spec, "-spoke", "perso_release="}, `want NAME=DIR, got "perso_release="`},
-		{"missing -spec", []string{"-out", t.TempDir()}, "extras_helper hub: -spec is required and takes no arguments"},
-		{"extra argument", []string{"-spec", spec, "extra"}, "takes no arguments"},
-		{"spec file missing", []string{"-spec", filepath.Join(t.TempDir(), "nope.json")}, "extras_helper hub: open "},
-		{"spec not JSON", []string{"-spec", badJSON, "-out", t.TempDir()}, "extras_helper hub: " + badJSON + ": unexpected end of JSON input"},
+		{"missing -spec", []string{"-extras_bzl", bzl, "-out", t.TempDir()}, "extras_helper hub: -spec and -extras_bzl are required and it takes no arguments"},
+		{"missing -extras_bzl", []string{"-spec", spec, "-out", t.TempDir()}, "extras_helper hub: -spec and -extras_bzl are required and it takes no arguments"},
+		{"extra argument", []string{"-spec", spec, "-extras_bzl", bzl, "extra"}, "takes no arguments"},
+		{"spec file missing", []string{"-spec", filepath.Join(t.TempDir(), "nope.json"), "-extras_bzl", bzl}, "extras_helper hub: open "},
+		{"spec not JSON", []string{"-spec", badJSON, "-extras_bzl", bzl, "-out", t.TempDir()}, "extras_helper hub: " + badJSON + ": unexpected end of JSON input"},
 		{
 			"spoke missing for an entry",
-			[]string{"-spec", spec, "-out", t.TempDir(), "-spoke", "perso_release=" + spoke},
+			[]string{"-spec", spec, "-extras_bzl", bzl, "-out", t.TempDir(), "-spoke", "perso_release=" + spoke},
 			`hub: no spoke directory given for entry "rom_ext"`,
 		},
 		{
 			"spoke without BUILD.bazel",
-			[]string{"-spec", spec, "-out", t.TempDir(), "-spoke", "perso_release=" + spoke, "-spoke", "rom_ext=" + t.TempDir()},
+			[]string{"-spec", spec, "-extras_bzl", bzl, "-out", t.TempDir(), "-spoke", "perso_release=" + spoke, "-spoke", "rom_ext=" + t.TempDir()},
 			"BUILD.bazel: no such file or directory",
 		},
 	}
@@ -570,9 +581,9 @@ func TestDisplayName(t *testing.T) {
 // rule chain them, on archives without BUILD files (spokes as their patch
 // commands leave them).
 func TestPlanThenHub(t *testing.T) {
-	spec := planSpec(t, goodJSON)
+	spec, bzl := planSpec(t, goodJSON)
 	spokes, out := t.TempDir(), t.TempDir()
-	args := []string{"hub", "-spec", spec, "-out", out}
+	args := []string{"hub", "-spec", spec, "-extras_bzl", bzl, "-out", out}
 	for _, name := range []string{"perso_release", "rom_ext"} {
 		dir := mkdir(t, filepath.Join(spokes, name))
 		writeFile(t, filepath.Join(dir, "BUILD.bazel"), hub.DefaultBuildFile(name))

@@ -1,0 +1,156 @@
+#!/usr/bin/env bash
+# footprint.sh measures what connecting ot_provisioning_exts adds to an
+# OpenTitan-shaped build, on a real Bazel, in one run.
+#
+# Usage: e2e/bench/footprint.sh         (as root with the offline rig, or BAZEL=...)
+# Environment: BAZEL (default: the offline rig, else bazel on PATH),
+#              REPS=5 (repetitions of the timed builds; medians reported)
+#
+# Two copies of the OpenTitan stand-in (e2e/opentitan), both exactly as
+# OpenTitan's MODULE.bazel is (its offline-only rules_go/go_sdk.host() lines
+# removed):
+#   dummy     - OpenTitan's in-tree dummy of ot_provisioning_exts (no flag);
+#   connected - this checkout, with --override_module=ot_provisioning_exts=<it>.
+# For each it counts the modules in the graph (bazel mod graph), and the
+# repositories that a cold build of one of OpenTitan's own targets, which
+# never touches the hub, fetches; and it times that cold build (fresh output
+# base, warm repository cache). A third copy, connected and with
+# go_sdk.host() (what an offline machine needs for the hub), times the first
+# build of @provisioning_exts_extra//... against 4 archives from loopback.
+# It prints a Markdown report for BENCHMARKS.md.
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/../.." && pwd)
+if [ -z "${BAZEL:-}" ]; then
+  BAZEL=$(bash "$root/e2e/rig/rig.sh" path 2>/dev/null || command -v bazel || true)
+fi
+[ -n "$BAZEL" ] || { echo "footprint.sh: no Bazel: set BAZEL or build the rig (e2e/rig/rig.sh up)" >&2; exit 1; }
+REPS=${REPS:-5}
+TARGET=//sw/device/silicon_creator/manuf/base:provisioning_inputs
+
+work=$(mktemp -d /tmp/ot-footprint.XXXXXX)
+export OT_RIG_MOUNTS="$work:$root"
+server_pid=
+cleanup() {
+  [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null || true
+  for ob in "$work"/ob_*; do
+    [ -d "$ob" ] && (cd "$work" && "$BAZEL" --output_base="$ob" shutdown >/dev/null 2>&1 || true)
+  done
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+now() { date +%s.%N; }
+median() { sort -n | awk '{a[NR]=$1} END {m=(NR%2)?a[(NR+1)/2]:(a[NR/2]+a[NR/2+1])/2; printf "%.2f", m}'; }
+
+# 4 sample archives, served over plain HTTP on loopback: the hub workspace
+# opts in with extra.config(allow_insecure_urls = True), for this benchmark.
+mkdir -p "$work/srv" "$work/checkout"
+for a in presign_perso presign_rom_ext perso_release rom_ext_release; do
+  mkdir -p "$work/src/$a"
+  echo "$a" >"$work/src/$a/$a.bin"
+  tar -C "$work/src/$a" -czf "$work/srv/$a.tar.gz" "$a.bin"
+done
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+python3 -m http.server --bind 127.0.0.1 --directory "$work/srv" "$port" >/dev/null 2>&1 &
+server_pid=$!
+sleep 1
+
+# A copy of this checkout whose extras.json lists the 4 archives.
+(cd "$root" && git ls-files -z | grep -zv '^e2e/' | xargs -0 tar -cf -) | tar -C "$work/checkout" -xf -
+{
+  echo "{"
+  sep=""
+  for a in presign_perso presign_rom_ext perso_release rom_ext_release; do
+    printf '%s  "%s": {"urls": ["http://127.0.0.1:%s/%s.tar.gz"], "sha256": "%s"}' \
+      "$sep" "$a" "$port" "$a" "$(sha256sum "$work/srv/$a.tar.gz" | cut -c1-64)"
+    sep=$',\n'
+  done
+  printf '\n}\n'
+} >"$work/checkout/skus/extras.json"
+
+standin() {  # name [override] [host]
+  local d=$work/$1
+  cp -r "$root/e2e/opentitan" "$d"
+  rm -f "$d/MODULE.bazel.lock"
+  if [ "${3:-}" != host ]; then
+    sed -i '/rules_go/d;/go_sdk/d' "$d/MODULE.bazel"
+  else
+    # Offline, the hub's helper needs a Go SDK: the host's. The archives are
+    # served over plain HTTP on loopback: allow that here.
+    echo 'provisioning_exts_extra.config(allow_insecure_urls = True)' >>"$d/MODULE.bazel"
+  fi
+  if [ "${2:-}" = override ]; then
+    echo "common --override_module=ot_provisioning_exts=$work/checkout" >"$d/.bazelrc"
+  fi
+}
+standin dummy
+standin connected override
+standin hub override host
+
+bz() {  # workspace output_base args...
+  local ws=$1 ob=$2; shift 2
+  (cd "$work/$ws" && "$BAZEL" --output_base="$ob" "$@")
+}
+
+modules() {  # workspace
+  bz "$1" "$work/ob_mod_$1" mod graph --noshow_progress 2>/dev/null |
+    grep -o '[A-Za-z0-9_.-]*@[A-Za-z0-9_.+-]*' | sort -u >"$work/modules_$1"
+  bz "$1" "$work/ob_mod_$1" shutdown >/dev/null 2>&1 || true
+  rm -rf "$work/ob_mod_$1"
+  wc -l <"$work/modules_$1"
+}
+
+# cold_build workspace label target: a fresh output base; prints seconds and
+# leaves the list of fetched repositories in $work/repos_<workspace>.
+cold_build() {
+  local ws=$1 ob=$work/ob_$1_$2 t0 t1
+  t0=$(now)
+  bz "$ws" "$ob" build --noshow_progress "$3" >"$work/log" 2>&1 || { cat "$work/log" >&2; exit 1; }
+  t1=$(now)
+  ls "$ob/external" | grep -v '\.marker$' | grep -v '^@' | sort >"$work/repos_$ws"
+  bz "$ws" "$ob" shutdown >/dev/null 2>&1 || true
+  rm -rf "$ob"
+  echo "$t1 - $t0" | bc
+}
+
+m_dummy=$(modules dummy)
+m_conn=$(modules connected)
+
+# Warm-up: fills the repository cache and the Go build cache.
+cold_build dummy warm "$TARGET" >/dev/null
+cold_build connected warm "$TARGET" >/dev/null
+cold_build hub warm @provisioning_exts_extra//... >/dev/null
+: >"$work/t_dummy"; : >"$work/t_connected"; : >"$work/t_hub"
+for r in $(seq "$REPS"); do
+  cold_build dummy "r$r" "$TARGET" >>"$work/t_dummy"
+  cold_build connected "r$r" "$TARGET" >>"$work/t_connected"
+  cold_build hub "r$r" @provisioning_exts_extra//... >>"$work/t_hub"
+done
+r_dummy=$(wc -l <"$work/repos_dummy")
+r_conn=$(wc -l <"$work/repos_connected")
+
+strip_name() { sed -e 's/[~+].*//' "$1" | sort -u; }
+
+echo "Bazel: $("$BAZEL" --version 2>/dev/null | head -1); $(nproc) cores; REPS=$REPS, medians in seconds."
+echo
+echo "| measure | OpenTitan with its dummy | connected to this module | added |"
+echo "| --- | ---: | ---: | ---: |"
+echo "| modules in the graph (bazel mod graph) | $m_dummy | $m_conn | $((m_conn - m_dummy)) |"
+echo "| repositories fetched by a cold build of \`$TARGET\` | $r_dummy | $r_conn | $((r_conn - r_dummy)) |"
+td=$(median <"$work/t_dummy"); tc=$(median <"$work/t_connected")
+printf '| cold build of `%s` (fresh output base, warm caches) | %s | %s | %.2fx |\n' "$TARGET" "$td" "$tc" "$(echo "$tc / $td" | bc -l)"
+echo
+echo "Modules added: $(comm -13 "$work/modules_dummy" "$work/modules_connected" | tr '\n' ' ')"
+echo
+echo "Repositories added to that build (canonical names): $(comm -13 "$work/repos_dummy" "$work/repos_connected" | tr '\n' ' ')"
+echo
+if grep -q -e 'helper' -e 'go_default_sdk' -e 'provisioning_exts_extra' "$work/repos_connected"; then
+  echo "That build fetched a Go SDK, the helper or the hub: $(grep -e helper -e go_default_sdk -e provisioning_exts_extra "$work/repos_connected" | tr '\n' ' ')"
+else
+  echo "That build fetched no Go SDK, compiled no helper and fetched no archive."
+fi
+echo
+echo "| build (connected, with go_sdk.host()) | seconds |"
+echo "| --- | ---: |"
+echo "| first build of \`@provisioning_exts_extra//...\`, 4 archives (fresh output base, warm caches) | $(median <"$work/t_hub") |"
