@@ -18,31 +18,8 @@
 # It prints a Markdown report for BENCHMARKS.md.
 set -euo pipefail
 
-root=$(cd "$(dirname "$0")/../.." && pwd)
-if [ -z "${BAZEL:-}" ]; then
-  BAZEL=$(bash "$root/e2e/rig/rig.sh" path 2>/dev/null || command -v bazel || true)
-fi
-[ -n "$BAZEL" ] || { echo "bench.sh: no Bazel: set BAZEL or build the rig (e2e/rig/rig.sh up)" >&2; exit 1; }
+. "$(dirname "$0")/common.sh" bench
 NS=${NS:-"4 200"}
-REPS=${REPS:-5}
-
-work=$(mktemp -d /tmp/ot-bench.XXXXXX)
-export OT_RIG_MOUNTS="$work:$root"
-server_pid=
-cleanup() {
-  [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null || true
-  for ws in "$work"/ws_*; do
-    [ -d "$ws" ] && (cd "$ws" && "$BAZEL" shutdown >/dev/null 2>&1 || true)
-  done
-  for ob in "$work"/ob_*; do
-    [ -d "$ob" ] && (cd "$work" && "$BAZEL" --output_base="$ob" shutdown >/dev/null 2>&1 || true)
-  done
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-now() { date +%s.%N; }
-median() { sort -n | awk '{a[NR]=$1} END {m=(NR%2)?a[(NR+1)/2]:(a[NR/2]+a[NR/2+1])/2; printf "%.2f", m}'; }
 
 max=0
 for n in $NS; do [ "$n" -gt "$max" ] && max=$n; done
@@ -57,10 +34,7 @@ for i in $(seq 0 $((max - 1))); do
     tar -C "$d" -czf "$work/srv/a$i$v.tar.gz" payload.bin
   done
 done
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-python3 -m http.server --bind 127.0.0.1 --directory "$work/srv" "$port" >/dev/null 2>&1 &
-server_pid=$!
-sleep 1
+serve_http "$work/srv"
 
 entry() {  # i version
   local f=$work/srv/a$1$2.tar.gz

@@ -22,28 +22,8 @@
 # It prints a Markdown report for BENCHMARKS.md.
 set -euo pipefail
 
-root=$(cd "$(dirname "$0")/../.." && pwd)
-if [ -z "${BAZEL:-}" ]; then
-  BAZEL=$(bash "$root/e2e/rig/rig.sh" path 2>/dev/null || command -v bazel || true)
-fi
-[ -n "$BAZEL" ] || { echo "footprint.sh: no Bazel: set BAZEL or build the rig (e2e/rig/rig.sh up)" >&2; exit 1; }
-REPS=${REPS:-5}
+. "$(dirname "$0")/common.sh" footprint
 TARGET=//sw/device/silicon_creator/manuf/base:provisioning_inputs
-
-work=$(mktemp -d /tmp/ot-footprint.XXXXXX)
-export OT_RIG_MOUNTS="$work:$root"
-server_pid=
-cleanup() {
-  [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null || true
-  for ob in "$work"/ob_*; do
-    [ -d "$ob" ] && (cd "$work" && "$BAZEL" --output_base="$ob" shutdown >/dev/null 2>&1 || true)
-  done
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-now() { date +%s.%N; }
-median() { sort -n | awk '{a[NR]=$1} END {m=(NR%2)?a[(NR+1)/2]:(a[NR/2]+a[NR/2+1])/2; printf "%.2f", m}'; }
 
 # 4 sample archives, served over plain HTTP on loopback: the hub workspace
 # opts in with extra.config(allow_insecure_urls = True), for this benchmark.
@@ -53,10 +33,7 @@ for a in presign_perso presign_rom_ext perso_release rom_ext_release; do
   echo "$a" >"$work/src/$a/$a.bin"
   tar -C "$work/src/$a" -czf "$work/srv/$a.tar.gz" "$a.bin"
 done
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-python3 -m http.server --bind 127.0.0.1 --directory "$work/srv" "$port" >/dev/null 2>&1 &
-server_pid=$!
-sleep 1
+serve_http "$work/srv"
 
 # A copy of this checkout whose extras.json lists the 4 archives.
 (cd "$root" && git ls-files -z | grep -zv '^e2e/' | xargs -0 tar -cf -) | tar -C "$work/checkout" -xf -
