@@ -16,7 +16,9 @@ It declares:
   folder (`@provisioning_exts_extra//<name>/...`), an alias
   `@provisioning_exts_extra//:<name>` to its default target `:<name>`, and
   `@provisioning_exts_extra//:extras.bzl`, whose `EXTRAS` dict lists the
-  configured entries and their provenance.
+  configured entries and their provenance (kept in the internal repository
+  `provisioning_exts_extra_index`, so that re-pointing an entry leaves the
+  hub itself as it is).
 
 The hub is the only repository it reports as the root module's direct
 dependency, so the `use_repo` above is exactly right: Bazel prints no
