@@ -201,9 +201,11 @@ func (r *Repo) RemoteRefs(ctx context.Context, remote string, patterns ...string
 	return refs, nil
 }
 
-// Fetch fetches refspecs from remote.
+// Fetch fetches refspecs from remote. A refspec without a destination
+// only sets FETCH_HEAD: the empty --refmap keeps git from updating the
+// remote-tracking branches too, so that a dry run changes no ref.
 func (r *Repo) Fetch(ctx context.Context, remote string, refspecs ...string) error {
-	_, err := r.Run(ctx, append([]string{"fetch", "--quiet", "--no-tags", remote}, refspecs...)...)
+	_, err := r.Run(ctx, append([]string{"fetch", "--quiet", "--no-tags", "--refmap=", remote}, refspecs...)...)
 	return err
 }
 

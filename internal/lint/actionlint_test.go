@@ -52,8 +52,10 @@ func TestActionlint(t *testing.T) {
 }
 
 // TestWorkflowPermissions checks what actionlint does not: that every
-// workflow drops the token's default permissions and takes the token from
-// secrets.GITHUB_TOKEN only, and that only the release workflows may write.
+// workflow drops the token's default permissions, that only the release
+// workflows may write, and that a token comes from a secret only: the
+// release workflows' from the RELEASE_TOKEN secret (docs/release.md), any
+// other's from secrets.GITHUB_TOKEN.
 func TestWorkflowPermissions(t *testing.T) {
 	root := repoRoot(t)
 	want := map[string][]string{
@@ -79,9 +81,16 @@ func TestWorkflowPermissions(t *testing.T) {
 		if name == "ci.yml" && strings.Contains(s, ": write") {
 			t.Errorf("%s asks for a write permission", name)
 		}
+		secret := "${{ secrets.GITHUB_TOKEN }}"
+		if name != "ci.yml" {
+			secret = "${{ secrets.RELEASE_TOKEN }}"
+			if !strings.Contains(s, "GITHUB_TOKEN: "+secret) {
+				t.Errorf("%s does not give the release tool the RELEASE_TOKEN secret", name)
+			}
+		}
 		for _, line := range strings.Split(s, "\n") {
-			if strings.Contains(line, "GITHUB_TOKEN:") && !strings.Contains(line, "${{ secrets.GITHUB_TOKEN }}") {
-				t.Errorf("%s: the token must come from secrets.GITHUB_TOKEN: %s", name, strings.TrimSpace(line))
+			if strings.Contains(line, "GITHUB_TOKEN:") && !strings.Contains(line, secret) {
+				t.Errorf("%s: the token must come from %s: %s", name, secret, strings.TrimSpace(line))
 			}
 		}
 	}

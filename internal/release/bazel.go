@@ -3,35 +3,66 @@ package release
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
 	"os/exec"
-	"path"
 	"path/filepath"
-	"slices"
 	"strings"
-
-	"github.com/ot-provisioning-exts/ot-provisioning-exts/internal/tarxz"
 )
 
-// Bazel runs the bazel binary in a workspace.
+// ModuleName is the Bazel module that OpenTitan depends on and that
+// --override_module replaces with the checkout being released.
+const ModuleName = "ot_provisioning_exts"
+
+// Bazel runs the bazel binary in the OpenTitan checkout, with this
+// module overridden by the checkout being released, as ot-sku's release
+// flow does.
 type Bazel struct {
 	Binary string   // the bazel (or bazelisk) binary
-	Dir    string   // the workspace
-	Args   []string // options for build, cquery and info, such as --config=release
+	Dir    string   // the OpenTitan checkout, where Bazel runs
+	Module string   // the checkout being released (absolute)
+	Args   []string // extra options for every command, such as --config=release
 	Log    io.Writer
 }
 
-// command describes a bazel command line for messages.
-func (b *Bazel) command(args ...string) string {
-	return strings.Join(append([]string{b.Binary}, args...), " ")
+// options are the options of build and cquery: the override, stamping
+// and the extra options.
+func (b *Bazel) options(stamp bool) []string {
+	opts := []string{"--override_module=" + ModuleName + "=" + b.Module}
+	if stamp {
+		opts = append(opts, "--stamp")
+	}
+	return append(opts, b.Args...)
 }
 
-func (b *Bazel) run(ctx context.Context, stdout io.Writer, args ...string) error {
+func (b *Bazel) line(cmd string, opts []string, labels []string) []string {
+	args := append([]string{cmd}, opts...)
+	if len(labels) > 0 {
+		args = append(append(args, "--"), labels...)
+	}
+	return args
+}
+
+// Command returns a command line for messages.
+func (b *Bazel) Command(args []string) string {
+	q := make([]string, len(args))
+	for i, a := range args {
+		q[i] = shellQuote(a)
+	}
+	return fmt.Sprintf("(cd %s && %s %s)", shellQuote(b.Dir), shellQuote(b.Binary), strings.Join(q, " "))
+}
+
+func shellQuote(s string) string {
+	if s != "" && strings.IndexFunc(s, func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("@%+=:,./_-", r))
+	}) < 0 {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+func (b *Bazel) run(ctx context.Context, stdout io.Writer, args []string) error {
 	cmd := exec.CommandContext(ctx, b.Binary, args...)
 	cmd.Dir = b.Dir
 	cmd.Stdout = stdout
@@ -39,120 +70,82 @@ func (b *Bazel) run(ctx context.Context, stdout io.Writer, args ...string) error
 	cmd.Stderr = io.MultiWriter(b.Log, &stderr)
 	if err := cmd.Run(); err != nil {
 		msg := strings.TrimSpace(stderr.String())
-		if i := strings.LastIndex(msg, "\n"); i >= 0 && len(msg) > 2000 {
-			msg = "..." + msg[i:]
+		if len(msg) > 2000 {
+			msg = "..." + msg[len(msg)-2000:]
 		}
 		if msg != "" {
-			msg = ": " + msg
+			msg = ":\n" + msg
 		}
-		return fmt.Errorf("%s failed (%v)%s", b.command(args...), err, msg)
+		return fmt.Errorf("%s failed (%v)%s", b.Command(args), err, msg)
 	}
 	return nil
 }
 
-// BuildCommand returns the build command line, for messages.
-func (b *Bazel) BuildCommand(targets []string) string {
-	return b.command(b.buildArgs(targets)...)
+// BuildArgs, TestArgs and CqueryArgs return the command lines that
+// Build, Test and Output run.
+func (b *Bazel) BuildArgs(labels []string) []string {
+	return b.line("build", b.options(true), labels)
 }
 
-func (b *Bazel) buildArgs(targets []string) []string {
-	args := append([]string{"build"}, b.Args...)
-	return append(append(args, "--"), targets...)
+func (b *Bazel) TestArgs(labels []string) []string {
+	return b.line("test", append(b.options(false), "--test_output=errors"), labels)
 }
 
-// Build builds targets.
-func (b *Bazel) Build(ctx context.Context, targets []string) error {
-	return b.run(ctx, b.Log, b.buildArgs(targets)...)
+func (b *Bazel) CqueryArgs(label string) []string {
+	return b.line("cquery", append(b.options(true), "--output=files"), []string{label})
 }
 
-// Outputs returns the files that targets build (their default outputs),
-// as absolute paths, each with its path relative to Bazel's bin directory
-// ("sw/device/perso.bin"), which is its name in archives.
-func (b *Bazel) Outputs(ctx context.Context, targets []string) ([]tarxz.File, error) {
-	var root bytes.Buffer
-	if err := b.run(ctx, &root, append(append([]string{"info"}, b.Args...), "execution_root")...); err != nil {
-		return nil, err
-	}
-	execRoot := strings.TrimSpace(root.String())
+// Build builds labels, stamped.
+func (b *Bazel) Build(ctx context.Context, labels []string) error {
+	return b.run(ctx, b.Log, b.BuildArgs(labels))
+}
+
+// Test runs the tests labels.
+func (b *Bazel) Test(ctx context.Context, labels []string) error {
+	return b.run(ctx, b.Log, b.TestArgs(labels))
+}
+
+// Output returns the absolute path of the one file that label builds,
+// found with cquery --output=files (as ot-sku's release flow does). It
+// fails unless there is exactly one, and it exists.
+func (b *Bazel) Output(ctx context.Context, label string) (string, error) {
 	var out bytes.Buffer
-	query := "set(" + strings.Join(targets, " ") + ")"
-	if err := b.run(ctx, &out, append(append([]string{"cquery", "--output=files"}, b.Args...), query)...); err != nil {
-		return nil, err
+	if err := b.run(ctx, &out, b.CqueryArgs(label)); err != nil {
+		return "", err
 	}
-	var files []tarxz.File
+	var files []string
 	for _, line := range strings.Split(out.String(), "\n") {
-		p := strings.TrimSpace(line)
-		if p == "" {
-			continue
-		}
-		abs := p
-		if !filepath.IsAbs(p) {
-			abs = filepath.Join(execRoot, filepath.FromSlash(p))
-		}
-		name := shortPath(filepath.ToSlash(p))
-		fi, err := os.Stat(abs)
-		if err != nil {
-			return nil, fmt.Errorf("output %s of %s: %w (did the build succeed?)", p, query, err)
-		}
-		if !fi.IsDir() {
-			files = append(files, tarxz.File{Name: name, Source: abs})
-			continue
-		}
-		// A directory output (tree artifact): take every file in it.
-		err = filepath.WalkDir(abs, func(q string, d fs.DirEntry, err error) error {
-			if err != nil || d.IsDir() {
-				return err
-			}
-			rel, _ := filepath.Rel(abs, q)
-			files = append(files, tarxz.File{Name: path.Join(name, filepath.ToSlash(rel)), Source: q})
-			return nil
-		})
-		if err != nil {
-			return nil, fmt.Errorf("output directory %s: %w", p, err)
+		if p := strings.TrimSpace(line); p != "" {
+			files = append(files, p)
 		}
 	}
-	if len(files) == 0 {
-		return nil, fmt.Errorf("%s builds no files; check the targets", query)
+	if len(files) != 1 {
+		return "", fmt.Errorf("%s builds %d files (%s), not exactly one archive; make the label a single .tar.xz or .zip, such as a pkg_tar", label, len(files), strings.Join(files, " "))
 	}
-	slices.SortFunc(files, func(a, b tarxz.File) int { return strings.Compare(a.Name, b.Name) })
-	return files, nil
+	p := files[0]
+	if !filepath.IsAbs(p) {
+		execRoot, err := b.execRoot(ctx)
+		if err != nil {
+			return "", err
+		}
+		p = filepath.Join(execRoot, filepath.FromSlash(p))
+	}
+	fi, err := os.Stat(p)
+	if err != nil {
+		return "", fmt.Errorf("the output %s of %s: %w (did the build succeed?)", files[0], label, err)
+	}
+	if !fi.Mode().IsRegular() {
+		return "", fmt.Errorf("the output %s of %s is not a regular file", files[0], label)
+	}
+	return p, nil
 }
 
-// shortPath strips bazel-out/<config>/bin/ (or genfiles) from an output
-// path relative to the execution root; source files keep their path.
-func shortPath(p string) string {
-	parts := strings.Split(p, "/")
-	if len(parts) > 3 && parts[0] == "bazel-out" && (parts[2] == "bin" || parts[2] == "genfiles") {
-		return strings.Join(parts[3:], "/")
+// execRoot returns Bazel's execution root, to which cquery's paths are
+// relative.
+func (b *Bazel) execRoot(ctx context.Context) (string, error) {
+	var out bytes.Buffer
+	if err := b.run(ctx, &out, append(append([]string{"info"}, b.options(true)...), "execution_root")); err != nil {
+		return "", err
 	}
-	if path.IsAbs(p) {
-		return path.Base(p)
-	}
-	return p
-}
-
-// SumsName is the checksum file added to every archive.
-const SumsName = "SHA256SUMS"
-
-// withSums returns files plus SHA256SUMS, which lists the sha256 of every
-// file in the format of sha256sum(1), sorted by name.
-func withSums(files []tarxz.File) ([]tarxz.File, map[string]string, error) {
-	sums := map[string]string{}
-	var b strings.Builder
-	for _, f := range files {
-		if f.Name == SumsName {
-			return nil, nil, fmt.Errorf("an output is called %s, which the archive's checksum file uses; rename it", SumsName)
-		}
-		data := f.Data
-		if f.Source != "" {
-			var err error
-			if data, err = os.ReadFile(f.Source); err != nil {
-				return nil, nil, err
-			}
-		}
-		h := sha256.Sum256(data)
-		sums[f.Name] = hex.EncodeToString(h[:])
-		fmt.Fprintf(&b, "%s  %s\n", sums[f.Name], f.Name)
-	}
-	return append(slices.Clone(files), tarxz.File{Name: SumsName, Data: []byte(b.String())}), sums, nil
+	return strings.TrimSpace(out.String()), nil
 }

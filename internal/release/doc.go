@@ -1,23 +1,31 @@
 // Package release carries out the two automated halves of the release
-// process of the ot_provisioning_exts module (docs/release.md):
+// process of the ot_provisioning_exts module (docs/release.md), for a set
+// of artifacts (perso, rom_ext) at once, as ot-sku's release flow does:
+// Bazel runs in an OpenTitan checkout with this checkout as the module
+// ot_provisioning_exts (--override_module) and --stamp, and each label's
+// one .tar.xz or .zip output is published as built.
 //
-//   - [Runner.Presign], steps 1-3: tag the build (ARTIFACT_BUILD_<date>_rcNN),
-//     build the pre-signing binaries and digests with Bazel, publish them as
-//     the release asset presign_<artifact>.tar.xz, and create the release
-//     branch with the presign_<artifact> entry of skus/extras.json;
+//   - [Runner.Presign], steps 1-3: tag the build (<SET>_BUILD_<date>_rcNN),
+//     build each artifact's pre-signing archive, publish them as the
+//     assets presign_<a>.tar.xz (or .zip) of a prerelease, and create the
+//     release branch with the presign_<a> entries of skus/extras.json;
 //   - [Runner.Postsign], steps 5-8, after the signing ceremony's signatures
-//     are merged into the release branch: check the signatures, build and
-//     publish the signed binaries (<artifact>_release.tar.xz), update the
-//     <artifact>_release entry, tag ARTIFACT_RELEASE_<date>_rcNN, and open a
-//     pull request that brings the two entries into the main branch.
+//     are merged into the release branch: check the signature files against
+//     the digests, run the signature tests, build and publish the signed
+//     archives (<a>_release), set their entries, tag
+//     <SET>_RELEASE_<date>_rcNN, and open a pull request that brings the
+//     entries into the main branch.
 //
-// Every step first looks at what exists (tags, branches, releases, assets,
-// pull requests) and only does what is missing, so that running a half
-// again after a failure resumes it. Nothing is ever overwritten: an
-// existing tag, release or asset that does not match is an error. What a
-// half did is recorded in the state file (release/state.json, [State])
-// committed on the release branch; the second half reads its parameters
-// from there.
+// The labels, signature directories and suffixes of each artifact are
+// data ([Settings], release/artifacts.json). Every step first looks at
+// what exists (tags, branches, releases, assets, pull requests) and only
+// does what is missing, so that running a half again after a failure
+// resumes it. Nothing is ever overwritten: an existing tag, release or
+// asset that does not match is an error, and an asset already uploaded is
+// reused rather than rebuilt, because stamped builds need not be
+// reproducible. What a half did is recorded in the state file
+// (release/state.json, [State]) committed on the release branch; the
+// second half reads its parameters from there.
 //
 // Git runs through the git binary (package gitcli), GitHub through package
 // github, Bazel through the bazel binary.

@@ -13,26 +13,24 @@ import (
 	"github.com/ot-provisioning-exts/ot-provisioning-exts/internal/extras"
 	"github.com/ot-provisioning-exts/ot-provisioning-exts/internal/extrasfile"
 	"github.com/ot-provisioning-exts/ot-provisioning-exts/internal/github"
-	"github.com/ot-provisioning-exts/ot-provisioning-exts/internal/tarxz"
 )
 
 // postsign holds what the steps of a postsign run share.
 type postsign struct {
-	a      Artifact
+	set    Set
 	state  *State
 	branch string
 	tag    string // the release tag
 	remote string // the release branch's commit on the remote
-	asset  localAsset
+	ot     string // the OpenTitan checkout's commit
+	assets []*localAsset
 	rel    *github.Release
-	url    string // the download URL of the signed archive
-	out    string
 }
 
 // Postsign runs steps 5-8 on the release branch, after the signatures are
-// merged into it: check the signatures, build and upload the signed
-// archive, record it in extras.json and tag, open the pull request into
-// the main branch.
+// merged into it: check the signatures and run the signature tests, build
+// and upload the signed archives, record them in extras.json and tag,
+// open the pull request into the main branch.
 func (r *Runner) Postsign(ctx context.Context) error {
 	p := &postsign{}
 	if err := r.postsignSetup(ctx, p); err != nil {
@@ -50,25 +48,30 @@ func (r *Runner) Postsign(ctx context.Context) error {
 		r.printf("postsign of %s is complete: release %s, pull request %s; nothing to do.", p.tag, r.releasePage(p.tag), pr.URL)
 		return nil
 	}
-	if !p.state.Postsign.Has(StepUpload) && len(r.cfg.Targets) == 0 {
-		return errors.New("postsign needs the Bazel targets that build the signed binaries")
+	for _, name := range p.set {
+		a, _ := r.cfg.Settings.Get(name)
+		p.assets = append(p.assets, &localAsset{artifact: name, entry: ReleaseEntry(name), label: a.ReleaseLabel})
 	}
-	dir, cleanup, err := r.outDir()
-	if err != nil {
-		return err
+	if !p.state.Postsign.Has(StepExtras) {
+		r.header("postsign", 5, "signatures of "+p.set.String())
+		if err := r.postsignSignatures(ctx, p); err != nil {
+			return &StepError{"postsign", 5, "signatures", err}
+		}
+		r.header("postsign", 6, "build and upload the signed archives of "+p.set.String())
+		if err := r.postsignBuild(ctx, p); err != nil {
+			return &StepError{"postsign", 6, "build and upload", err}
+		}
+	} else {
+		for _, a := range p.assets {
+			rec := p.state.Postsign.Asset(a.artifact)
+			if rec == nil {
+				return fmt.Errorf("%s records the release entries but no asset for %s; investigate", r.cfg.StatePath, a.artifact)
+			}
+			a.name, a.sha256, a.size, a.reused = rec.Name, rec.SHA256, rec.Size, true
+		}
+		r.printf("steps 5 and 6 are done: %s records the signed archives", r.cfg.StatePath)
 	}
-	defer cleanup()
-	p.out = dir
-
-	r.header("postsign", 5, "signatures of "+AssetName(p.a.PresignEntry()))
-	if err := r.postsignSignatures(ctx, p); err != nil {
-		return &StepError{"postsign", 5, "signatures", err}
-	}
-	r.header("postsign", 6, "build and upload "+AssetName(p.a.ReleaseEntry()))
-	if err := r.postsignBuild(ctx, p); err != nil {
-		return &StepError{"postsign", 6, "build and upload", err}
-	}
-	r.header("postsign", 7, "record "+p.a.ReleaseEntry()+" and tag "+p.tag)
+	r.header("postsign", 7, "record the release entries and tag "+p.tag)
 	if err := r.postsignTag(ctx, p); err != nil {
 		return &StepError{"postsign", 7, "extras.json and release tag", err}
 	}
@@ -84,9 +87,13 @@ func (r *Runner) Postsign(ctx context.Context) error {
 	return nil
 }
 
-// postsignSetup checks the checkout and reads the state.
+// postsignSetup checks the checkouts and reads the state.
 func (r *Runner) postsignSetup(ctx context.Context, p *postsign) error {
 	if err := r.cleanTree(ctx); err != nil {
+		return err
+	}
+	var err error
+	if p.ot, err = r.checkOpenTitan(ctx); err != nil {
 		return err
 	}
 	cur, err := r.git.CurrentBranch(ctx)
@@ -98,7 +105,7 @@ func (r *Runner) postsignSetup(ctx context.Context, p *postsign) error {
 		p.branch = cur
 	}
 	if p.branch == "" {
-		return errors.New("HEAD is detached; check out the release branch (git switch release/<artifact>_<date>_rcNN) or name it with -branch")
+		return errors.New("HEAD is detached; check out the release branch (git switch release/<artifacts>_<date>_rcNN) or name it with -branch")
 	}
 	if cur != p.branch {
 		return fmt.Errorf("the checked-out branch is %q, not %s; run git switch %s and run again", cur, p.branch, p.branch)
@@ -106,14 +113,16 @@ func (r *Runner) postsignSetup(ctx context.Context, p *postsign) error {
 	if p.remote, err = r.fetchBranch(ctx, p.branch); err != nil {
 		return err
 	}
-	if p.remote == "" {
-		return fmt.Errorf("branch %s is not on %s; postsign runs on the release branch that presign pushed", p.branch, r.cfg.Remote)
-	}
 	head, err := r.git.Head(ctx)
 	if err != nil {
 		return err
 	}
-	if head != p.remote {
+	switch {
+	case p.remote == "" && r.cfg.DryRun:
+		p.remote = head
+	case p.remote == "":
+		return fmt.Errorf("branch %s is not on %s; postsign runs on the release branch that presign pushed", p.branch, r.cfg.Remote)
+	case head != p.remote:
 		behind, err := r.git.IsAncestor(ctx, head, p.remote)
 		if err != nil {
 			return err
@@ -138,11 +147,17 @@ func (r *Runner) postsignSetup(ctx context.Context, p *postsign) error {
 		return err
 	}
 	s := p.state
-	if !s.Presign.Complete(PresignSteps) || s.Presign.Asset == nil {
-		return fmt.Errorf("%s does not record a complete presign; run presign again for %s %s rc%02d first", r.cfg.StatePath, s.Artifact, s.Date, s.RC)
+	p.set = s.Set()
+	if !s.Presign.Complete(PresignSteps) || len(s.Presign.Assets) != len(p.set) {
+		return fmt.Errorf("%s does not record a complete presign; run presign again for %s %s rc%02d first", r.cfg.StatePath, p.set, s.Date, s.RC)
 	}
-	if r.cfg.Artifact != "" && string(r.cfg.Artifact) != s.Artifact {
-		return fmt.Errorf("branch %s releases %s, not %s; pick the right artifact or branch", p.branch, s.Artifact, r.cfg.Artifact)
+	if len(r.cfg.Artifacts) > 0 && r.cfg.Artifacts.Name() != p.set.Name() {
+		return fmt.Errorf("branch %s releases %s, not %s; pick the right artifacts or branch", p.branch, p.set, r.cfg.Artifacts)
+	}
+	for _, name := range p.set {
+		if _, ok := r.cfg.Settings.Get(name); !ok {
+			return fmt.Errorf("%s releases %s, which the artifact settings do not name", r.cfg.StatePath, name)
+		}
 	}
 	if s.Branch != p.branch {
 		return fmt.Errorf("%s belongs to branch %s, but this is %s", r.cfg.StatePath, s.Branch, p.branch)
@@ -150,47 +165,71 @@ func (r *Runner) postsignSetup(ctx context.Context, p *postsign) error {
 	if s.Repository != r.cfg.Repository {
 		return fmt.Errorf("%s records repository %s, but this run is for %s", r.cfg.StatePath, s.Repository, r.cfg.Repository)
 	}
-	p.a = Artifact(s.Artifact)
-	r.cfg.Artifact = p.a
-	p.tag = p.a.ReleaseTag(s.Date, s.RC)
-	r.printf("release %s %s rc%02d on branch %s (build tag %s, release tag %s)", s.Artifact, s.Date, s.RC, p.branch, s.Presign.Tag, p.tag)
+	p.tag = p.set.ReleaseTag(s.Date, s.RC)
+	r.printf("release of %s, %s rc%02d, on branch %s (build tag %s, release tag %s)", p.set, s.Date, s.RC, p.branch, s.Presign.Tag, p.tag)
 	return nil
 }
 
-// postsignSignatures is step 5: every digest of the pre-signing archive
-// has its signature file committed on the branch, and there are no
-// others.
+// postsignSignatures is step 5: every digest of each pre-signing archive
+// has all its signature files committed on the branch, there are no
+// others, and the signature tests pass.
 func (r *Runner) postsignSignatures(ctx context.Context, p *postsign) error {
-	pre := p.state.Presign
-	entry := p.a.PresignEntry()
+	var tests []string
+	for _, name := range p.set {
+		a, _ := r.cfg.Settings.Get(name)
+		tests = append(tests, a.SignatureTestLabel)
+		if err := r.checkSignatures(ctx, p, a); err != nil {
+			return err
+		}
+	}
+	b := &r.cfg.Bazel
+	if r.cfg.DryRun {
+		r.note("would run %s", b.Command(b.TestArgs(tests)))
+		return nil
+	}
+	r.note("running %s", b.Command(b.TestArgs(tests)))
+	if err := b.Test(ctx, tests); err != nil {
+		return fmt.Errorf("the signature tests fail, so nothing is built or published: %w", err)
+	}
+	return nil
+}
+
+// checkSignatures checks the signature files of one artifact against the
+// digests of its published pre-signing archive.
+func (r *Runner) checkSignatures(ctx context.Context, p *postsign, a ArtifactSettings) error {
+	pre := p.state.Presign.Asset(a.Name)
+	if pre == nil {
+		return fmt.Errorf("%s records no pre-signing archive of %s", r.cfg.StatePath, a.Name)
+	}
 	var digests map[string][]byte
-	if err := r.verifyArchive(ctx, pre.Asset.URL, pre.Asset.SHA256, entry, func(file string) error {
+	err := r.verifyArchive(ctx, pre.URL, pre.SHA256, "", func(file string) error {
 		var err error
-		digests, err = tarxz.ReadFiles(file, func(m string) bool { return strings.HasSuffix(m, DigestSuffix) }, 1<<20)
+		digests, err = readDigests(file, archiveExt(pre.Name), a.DigestSuffix)
 		return err
-	}); err != nil {
-		return err
+	})
+	if r.offline(err, pre.URL) {
+		r.note("would check that every *%s of %s has %s in %s/", a.DigestSuffix, pre.Name, strings.Join(a.SignatureSuffixes, " and "), a.SignaturesDir)
+		return nil
 	}
-	var want []string
-	for _, d := range pre.Digests {
-		data, ok := digests[d.Path]
-		if !ok {
-			return fmt.Errorf("the pre-signing archive lacks the digest %s that %s lists; the archive and the state disagree, investigate", d.Path, r.cfg.StatePath)
-		}
-		if got := sha256Hex(data); got != d.SHA256 {
-			return fmt.Errorf("digest %s in the pre-signing archive has sha256 %s, but %s records %s; investigate", d.Path, got, r.cfg.StatePath, d.SHA256)
-		}
-		want = append(want, d.Signature)
-	}
-	if len(digests) != len(pre.Digests) {
-		return fmt.Errorf("the pre-signing archive holds %d digests, but %s lists %d; investigate", len(digests), r.cfg.StatePath, len(pre.Digests))
-	}
-	dir := path.Join(r.cfg.SignaturesDir, string(p.a))
-	tracked, err := r.git.TrackedFiles(ctx, dir)
 	if err != nil {
 		return err
 	}
-	var missing, empty, extra []string
+	if len(digests) == 0 {
+		return fmt.Errorf("%s holds no *%s file; check digest_suffix in the artifact settings", pre.Name, a.DigestSuffix)
+	}
+	var want []string
+	for base := range digests {
+		stem := strings.TrimSuffix(base, a.DigestSuffix)
+		for _, sfx := range a.SignatureSuffixes {
+			want = append(want, path.Join(a.SignaturesDir, stem+sfx))
+		}
+	}
+	slices.Sort(want)
+	tracked, err := r.git.TrackedFiles(ctx, a.SignaturesDir)
+	if err != nil {
+		return err
+	}
+	var missing, empty, stray []string
 	for _, sig := range want {
 		if !slices.Contains(tracked, sig) {
 			missing = append(missing, sig)
@@ -205,8 +244,10 @@ func (r *Runner) postsignSignatures(ctx context.Context, p *postsign) error {
 		}
 	}
 	for _, f := range tracked {
-		if strings.HasSuffix(f, SignatureSuffix) && !slices.Contains(want, f) {
-			extra = append(extra, f)
+		for _, sfx := range a.SignatureSuffixes {
+			if strings.HasSuffix(f, sfx) && !slices.Contains(want, f) {
+				stray = append(stray, f)
+			}
 		}
 	}
 	var problems []string
@@ -216,76 +257,74 @@ func (r *Runner) postsignSignatures(ctx context.Context, p *postsign) error {
 	if len(empty) > 0 {
 		problems = append(problems, "empty: "+strings.Join(empty, ", "))
 	}
-	if len(extra) > 0 {
-		problems = append(problems, "not matching any digest of the archive: "+strings.Join(extra, ", "))
+	if len(stray) > 0 {
+		problems = append(problems, "matching no digest of the archive: "+strings.Join(stray, ", "))
 	}
 	if len(problems) > 0 {
-		return fmt.Errorf("the signatures of %s are not complete:\n  %s\nthe signing ceremony returns one file %s/<digest name>%s per digest, merged into %s by pull request; see docs/release.md",
-			pre.Asset.Name, strings.Join(problems, "\n  "), dir, SignatureSuffix, p.branch)
+		return fmt.Errorf("the signatures of %s are not complete:\n  %s\nevery digest D%s needs %s in %s/, merged into %s by pull request; see docs/release.md",
+			pre.Name, strings.Join(problems, "\n  "), a.DigestSuffix, "D"+strings.Join(a.SignatureSuffixes, " and D"), a.SignaturesDir, p.branch)
 	}
-	r.note("all %d digests have their signature in %s/", len(want), dir)
+	r.note("%s: all %d digests have their %s in %s/", a.Name, len(digests), strings.Join(a.SignatureSuffixes, " and "), a.SignaturesDir)
 	return nil
 }
 
-// postsignBuild is step 6: build the signed binaries and upload them to
-// the (draft) release of the release tag.
+// postsignBuild is step 6: build the signed archives the release lacks
+// and upload them to the (draft) release of the release tag.
 func (r *Runner) postsignBuild(ctx context.Context, p *postsign) error {
-	entry := p.a.ReleaseEntry()
-	p.asset = localAsset{name: AssetName(entry)}
-	post := p.state.Postsign
-	if post.Has(StepUpload) && post.Asset != nil {
-		p.asset.sha256, p.asset.size = post.Asset.SHA256, post.Asset.Size
-		r.note("not building: %s records %s (sha256 %s)", r.cfg.StatePath, post.Asset.Name, post.Asset.SHA256)
-	} else if _, err := r.build(ctx, entry, p.out, &p.asset, false); err != nil {
-		return err
-	}
-	s := p.state
-	rel, err := r.ensureRelease(ctx, p.tag, github.NewRelease{
-		Name: fmt.Sprintf("%s release %s rc%02d", p.a, s.Date, s.RC),
-		Body: fmt.Sprintf("Signed %s binaries, built by tools/release on branch %s from the pre-signing build %s and the signatures of the offline signing ceremony.", p.a, p.branch, s.Presign.Tag),
-	}, p.asset)
+	rel, assets, err := r.releaseWithAssets(ctx, p.tag, p.assets)
 	if err != nil {
 		return err
 	}
-	p.rel = rel
-	return nil
+	if err := r.buildAssets(ctx, p.assets, nil); err != nil {
+		return err
+	}
+	s := p.state
+	title, notes := r.releaseText(p.tag, fmt.Sprintf("The signed binaries of %s, built by tools/release on branch %s from the pre-signing build %s and the signatures of the offline signing ceremony, with OpenTitan %s.", p.set, p.branch, s.Presign.Tag, orUnknown(p.ot)))
+	p.rel, err = r.ensureRelease(ctx, rel, assets, p.tag, github.NewRelease{Name: title, Body: notes}, p.assets)
+	return err
 }
 
-// postsignTag is step 7: record the release entry and the state in a
+// postsignTag is step 7: record the release entries and the state in a
 // commit, tag it with the release tag, push both, publish the release and
-// verify its download.
+// verify its downloads.
 func (r *Runner) postsignTag(ctx context.Context, p *postsign) error {
 	s := p.state
-	entry := p.a.ReleaseEntry()
-	p.url = r.downloadURL(p.tag, p.asset.name)
 	head, err := r.git.Head(ctx)
 	if err != nil {
 		return err
 	}
 	if !s.Postsign.Has(StepExtras) {
 		if r.cfg.DryRun {
-			r.note("would set entry %q of %s to %s (sha256 %s)", entry, r.cfg.ExtrasPath, p.url, orBuilt(p.asset.sha256))
+			for _, a := range p.assets {
+				r.note("would set entry %q of %s to %s (sha256 %s)", a.entry, r.cfg.ExtrasPath, r.downloadURL(p.tag, a.assetName()), orBuilt(a.sha256))
+			}
 			r.note("would record the postsign in %s and commit both on %s", r.cfg.StatePath, p.branch)
 			r.note("would create the annotated tag %s at that commit and push it with branch %s to %s", p.tag, p.branch, r.cfg.Remote)
-			r.note("would publish the release of %s and download %s to verify it", p.tag, p.url)
+			r.note("would publish the release of %s (as a prerelease) and download its assets to verify them", p.tag)
 			return nil
 		}
-		e, err := r.entry(entry, p.url, p.asset.sha256, p.tag)
-		if err != nil {
-			return err
+		var entries []extras.Entry
+		var records []AssetRecord
+		var labels []string
+		for _, a := range p.assets {
+			u := r.downloadURL(p.tag, a.name)
+			e, err := r.entry(*a, u, p.tag)
+			if err != nil {
+				return err
+			}
+			entries = append(entries, e)
+			records = append(records, AssetRecord{Artifact: a.artifact, Entry: a.entry, Name: a.name, URL: u, SHA256: a.sha256, Size: a.size})
+			labels = append(labels, a.label)
 		}
-		if err := r.setEntries(ctx, r.git.Dir, e); err != nil {
+		if err := r.setEntries(ctx, r.git.Dir, entries...); err != nil {
 			return err
 		}
 		var relRec *ReleaseRecord
 		if p.rel != nil {
 			relRec = &ReleaseRecord{ID: p.rel.ID, URL: r.releasePage(p.tag)}
 		}
-		s.Postsign = &Half{
-			Tag: p.tag, Commit: head, Targets: r.cfg.Targets, BazelArgs: r.cfg.Bazel.Args, Release: relRec,
-			Asset: &AssetRecord{Name: p.asset.name, URL: p.url, SHA256: p.asset.sha256, Size: p.asset.size},
-		}
-		for _, step := range []string{StepSignatures, StepBuild, StepUpload, StepExtras} {
+		s.Postsign = &Half{Tag: p.tag, Commit: head, OpenTitan: p.ot, Labels: labels, BazelArgs: r.cfg.Bazel.Args, Release: relRec, Assets: records}
+		for _, step := range []string{StepSignatures, StepUpload, StepExtras} {
 			s.Postsign.Mark(step)
 		}
 		if err := r.writeState(s); err != nil {
@@ -293,14 +332,13 @@ func (r *Runner) postsignTag(ctx context.Context, p *postsign) error {
 		}
 		if err := r.do("commit "+r.cfg.ExtrasPath+" and "+r.cfg.StatePath, func() error {
 			var err error
-			head, err = r.git.Commit(ctx, fmt.Sprintf("release: %s signed release %s rc%02d\n\nSets %s to the asset of release %s.\nRecorded by tools/release in %s.", p.a, s.Date, s.RC, entry, p.tag, r.cfg.StatePath), r.cfg.ExtrasPath, r.cfg.StatePath)
+			head, err = r.git.Commit(ctx, fmt.Sprintf("release: signed release of %s, %s rc%02d\n\nSets %s to the assets of release %s.\nRecorded by tools/release in %s.", p.set, s.Date, s.RC, entryNames(p.assets), p.tag, r.cfg.StatePath), r.cfg.ExtrasPath, r.cfg.StatePath)
 			return err
 		}); err != nil {
 			return err
 		}
 	} else {
-		r.note("%s already records %s in %s", r.cfg.StatePath, entry, r.cfg.ExtrasPath)
-		p.url = s.Postsign.Asset.URL
+		r.note("%s already records %s in %s", r.cfg.StatePath, entryNames(p.assets), r.cfg.ExtrasPath)
 	}
 
 	local, err := r.git.LocalTags(ctx, p.tag)
@@ -308,6 +346,9 @@ func (r *Runner) postsignTag(ctx context.Context, p *postsign) error {
 		return err
 	}
 	remoteRefs, err := r.git.RemoteRefs(ctx, r.cfg.Remote, "refs/tags/"+p.tag)
+	if r.offline(err, "tag "+p.tag+" on "+r.cfg.Remote) {
+		remoteRefs, err = nil, nil
+	}
 	if err != nil {
 		return err
 	}
@@ -319,7 +360,7 @@ func (r *Runner) postsignTag(ctx context.Context, p *postsign) error {
 	}
 	if lc == "" && rc == "" {
 		if err := r.do(fmt.Sprintf("create the annotated tag %s at %s (HEAD)", p.tag, shortSHA(head)), func() error {
-			return r.git.Tag(ctx, p.tag, head, fmt.Sprintf("%s signed release %s rc%02d", p.a, s.Date, s.RC))
+			return r.git.Tag(ctx, p.tag, head, fmt.Sprintf("signed release of %s, %s rc%02d", p.set, s.Date, s.RC))
 		}); err != nil {
 			return err
 		}
@@ -343,27 +384,31 @@ func (r *Runner) postsignTag(ctx context.Context, p *postsign) error {
 	p.remote = head
 
 	if p.rel == nil {
-		if p.rel, err = r.gh.FindRelease(ctx, r.cfg.Repository, p.tag); err != nil {
+		rel, err := r.gh.FindRelease(ctx, r.cfg.Repository, p.tag)
+		if err != nil && !r.offline(err, "the release for tag "+p.tag) {
 			return err
 		}
+		p.rel = rel
 	}
 	pub, err := r.publish(ctx, p.rel)
 	if err != nil {
 		return err
 	}
 	if r.cfg.DryRun {
-		r.note("would download %s to verify it", p.url)
+		r.note("would download the assets of %s to verify them", p.tag)
 		return nil
 	}
-	got, err := assetURL(pub, p.asset.name)
-	if err != nil {
-		return err
-	}
-	if got != p.url {
-		return fmt.Errorf("GitHub serves asset %s at %s, but %s records %s; fix -server-url (GitHub's web URL) and the entry by hand", p.asset.name, got, r.cfg.ExtrasPath, p.url)
-	}
-	if err := r.verifyArchive(ctx, p.url, s.Postsign.Asset.SHA256, entry, nil); err != nil {
-		return err
+	for _, a := range p.assets {
+		u, err := assetURL(pub, a.name)
+		if err != nil {
+			return err
+		}
+		if rec := s.Postsign.Asset(a.artifact); rec == nil || u != rec.URL {
+			return fmt.Errorf("GitHub serves asset %s at %s, but %s records another URL; fix -server-url (GitHub's web URL) and the entry by hand", a.name, u, r.cfg.ExtrasPath)
+		}
+		if err := r.verifyArchive(ctx, u, s.Postsign.Asset(a.artifact).SHA256, "", nil); err != nil {
+			return err
+		}
 	}
 	s.Postsign.Mark(StepRelease)
 	return nil
@@ -381,9 +426,9 @@ func orBuilt(sha string) string {
 // final state commit on the release branch.
 func (r *Runner) postsignPull(ctx context.Context, p *postsign) error {
 	s := p.state
-	head := p.a.MergeBranch(s.Date, s.RC, r.cfg.Base)
+	head := p.set.MergeBranch(s.Date, s.RC, r.cfg.Base)
 	pr, err := r.gh.FindPullRequest(ctx, r.cfg.Repository, head, r.cfg.Base)
-	if err != nil {
+	if err != nil && !r.offline(err, "the pull requests of "+r.cfg.Repository) {
 		return err
 	}
 	if pr != nil {
@@ -396,9 +441,13 @@ func (r *Runner) postsignPull(ctx context.Context, p *postsign) error {
 		if err := r.ensureMergeBranch(ctx, p, head, entries); err != nil {
 			return err
 		}
-		title := fmt.Sprintf("extras: %s release %s rc%02d", p.a, s.Date, s.RC)
-		body := fmt.Sprintf("Brings the entries %s and %s of `%s` from the release branch `%s` into `%s`.\n\n- pre-signing build: %s\n- signed release: %s\n\nOpened by tools/release (postsign step 8); see docs/release.md.",
-			p.a.PresignEntry(), p.a.ReleaseEntry(), r.cfg.ExtrasPath, p.branch, r.cfg.Base, r.releasePage(s.Presign.Tag), r.releasePage(p.tag))
+		var names []string
+		for _, a := range p.set {
+			names = append(names, PresignEntry(a), ReleaseEntry(a))
+		}
+		title := fmt.Sprintf("extras: release of %s, %s rc%02d", p.set, s.Date, s.RC)
+		body := fmt.Sprintf("Brings the entries %s of `%s` from the release branch `%s` into `%s`.\n\n- pre-signing build: %s\n- signed release: %s\n\nOpened by tools/release (postsign step 8); see docs/release.md.",
+			strings.Join(names, ", "), r.cfg.ExtrasPath, p.branch, r.cfg.Base, r.releasePage(s.Presign.Tag), r.releasePage(p.tag))
 		if err := r.do(fmt.Sprintf("open a pull request from %s into %s", head, r.cfg.Base), func() error {
 			var err error
 			pr, err = r.gh.CreatePullRequest(ctx, r.cfg.Repository, github.NewPullRequest{Title: title, Head: head, Base: r.cfg.Base, Body: body})
@@ -425,7 +474,7 @@ func (r *Runner) postsignPull(ctx context.Context, p *postsign) error {
 	var commit string
 	if err := r.do("commit "+r.cfg.StatePath, func() error {
 		var err error
-		commit, err = r.git.Commit(ctx, fmt.Sprintf("release: %s release %s rc%02d complete\n\nRecords pull request #%d in %s.", p.a, s.Date, s.RC, pr.Number, r.cfg.StatePath), r.cfg.StatePath)
+		commit, err = r.git.Commit(ctx, fmt.Sprintf("release: release of %s, %s rc%02d, complete\n\nRecords pull request #%d in %s.", p.set, s.Date, s.RC, pr.Number, r.cfg.StatePath), r.cfg.StatePath)
 		return err
 	}); err != nil {
 		return err
@@ -445,7 +494,11 @@ func (r *Runner) releaseEntries(p *postsign) ([]extras.Entry, error) {
 		return nil, err
 	}
 	var out []extras.Entry
-	for _, name := range []string{p.a.PresignEntry(), p.a.ReleaseEntry()} {
+	var names []string
+	for _, a := range p.set {
+		names = append(names, PresignEntry(a), ReleaseEntry(a))
+	}
+	for _, name := range names {
 		e := extrasfile.Lookup(f, name)
 		if e == nil {
 			return nil, fmt.Errorf("%s on %s has no entry %q", r.cfg.ExtrasPath, p.branch, name)
@@ -461,6 +514,9 @@ func (r *Runner) releaseEntries(p *postsign) ([]extras.Entry, error) {
 // temporary worktree, so the release branch stays checked out.
 func (r *Runner) ensureMergeBranch(ctx context.Context, p *postsign, head string, entries []extras.Entry) error {
 	refs, err := r.git.RemoteRefs(ctx, r.cfg.Remote, "refs/heads/"+head)
+	if r.offline(err, "branch "+head+" on "+r.cfg.Remote) {
+		refs, err = nil, nil
+	}
 	if err != nil {
 		return err
 	}
@@ -488,12 +544,12 @@ func (r *Runner) ensureMergeBranch(ctx context.Context, p *postsign, head string
 	if err != nil {
 		return err
 	}
+	if r.cfg.DryRun {
+		r.note("would create branch %s at %s of %s, set the %d entries of the release in its %s, commit and push it", head, r.cfg.Base, r.cfg.Remote, 2*len(p.set), r.cfg.ExtrasPath)
+		return nil
+	}
 	if base == "" {
 		return fmt.Errorf("the base branch %s is not on %s; set -base", r.cfg.Base, r.cfg.Remote)
-	}
-	if r.cfg.DryRun {
-		r.note("would create branch %s at %s (%s on %s), set %s and %s in its %s, commit and push it", head, shortSHA(base), r.cfg.Base, r.cfg.Remote, p.a.PresignEntry(), p.a.ReleaseEntry(), r.cfg.ExtrasPath)
-		return nil
 	}
 	tmp, err := os.MkdirTemp("", "release-worktree-")
 	if err != nil {
@@ -510,7 +566,7 @@ func (r *Runner) ensureMergeBranch(ctx context.Context, p *postsign, head string
 	if err := r.setEntries(ctx, wt.Dir, entries...); err != nil {
 		return err
 	}
-	commit, err := wt.Commit(ctx, fmt.Sprintf("extras: %s release %s rc%02d\n\nSets %s and %s from branch %s (tags %s and %s).", p.a, p.state.Date, p.state.RC, p.a.PresignEntry(), p.a.ReleaseEntry(), p.branch, p.state.Presign.Tag, p.tag), r.cfg.ExtrasPath)
+	commit, err := wt.Commit(ctx, fmt.Sprintf("extras: release of %s, %s rc%02d\n\nSets the pre-signing and release entries of %s from branch %s (tags %s and %s).", p.set, p.state.Date, p.state.RC, p.set, p.branch, p.state.Presign.Tag, p.tag), r.cfg.ExtrasPath)
 	if err != nil {
 		return err
 	}

@@ -4,31 +4,25 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"path"
+	"os"
 	"path/filepath"
 	"strings"
 
 	"github.com/ot-provisioning-exts/ot-provisioning-exts/internal/extras"
+	"github.com/ot-provisioning-exts/ot-provisioning-exts/internal/gitcli"
 	"github.com/ot-provisioning-exts/ot-provisioning-exts/internal/github"
-	"github.com/ot-provisioning-exts/ot-provisioning-exts/internal/tarxz"
 )
-
-// DigestSuffix marks the build outputs that the signing ceremony signs.
-const DigestSuffix = ".digest"
-
-// SignatureSuffix is the suffix of the signature files the ceremony
-// returns: signatures/<artifact>/<digest base name without .digest>.sig.
-const SignatureSuffix = ".sig"
 
 // presign holds what the steps of a presign run share.
 type presign struct {
-	a      Artifact
+	set    Set
 	date   string
 	rc     int
 	tag    string
 	branch string
 	state  *State
 	commit string // the commit built and tagged
+	ot     string // the OpenTitan checkout's commit, "" if not a git checkout
 	// localBranch and remoteBranch are the release branch's commits, ""
 	// where it does not exist.
 	localBranch, remoteBranch string
@@ -36,21 +30,21 @@ type presign struct {
 	// records a complete presign.
 	remoteState *State
 	remoteDone  bool
-	asset       localAsset
+	assets      []*localAsset
 	rel         *github.Release
-	out         string
 }
 
 // Presign runs steps 1-3: tag, build and publish, release branch.
 func (r *Runner) Presign(ctx context.Context) error {
-	p := &presign{a: r.cfg.Artifact}
-	if p.a == "" {
-		return errors.New("presign needs the artifact to release")
-	}
-	if len(r.cfg.Targets) == 0 {
-		return errors.New("presign needs the Bazel targets that build the pre-signing binaries and digests")
+	p := &presign{set: r.cfg.Artifacts}
+	if len(p.set) == 0 {
+		return errors.New("presign needs the artifacts to release")
 	}
 	if err := r.cleanTree(ctx); err != nil {
+		return err
+	}
+	var err error
+	if p.ot, err = r.checkOpenTitan(ctx); err != nil {
 		return err
 	}
 	p.date = r.cfg.Date
@@ -65,21 +59,14 @@ func (r *Runner) Presign(ctx context.Context) error {
 	}
 	if p.remoteDone {
 		r.printf("presign of %s is complete: branch %s on %s records it in %s; nothing to do.", p.tag, p.branch, r.cfg.Remote, r.cfg.StatePath)
-		r.printf("Next: the signing ceremony signs the digests of %s (see docs/release.md), then run postsign on %s.", p.remoteState.Presign.Asset.URL, p.branch)
+		r.printf("Next: the signing ceremony signs the digests of %s (see docs/release.md), then run postsign on %s.", r.releasePage(p.tag), p.branch)
 		return nil
 	}
-	dir, cleanup, err := r.outDir()
-	if err != nil {
-		return err
-	}
-	defer cleanup()
-	p.out = dir
-
 	r.header("presign", 1, "tag "+p.tag)
 	if err := r.presignTag(ctx, p); err != nil {
 		return &StepError{"presign", 1, "tag", err}
 	}
-	r.header("presign", 2, "build and publish "+AssetName(p.a.PresignEntry()))
+	r.header("presign", 2, "build and publish the pre-signing archives of "+p.set.String())
 	if err := r.presignBuild(ctx, p); err != nil {
 		return &StepError{"presign", 2, "build and publish", err}
 	}
@@ -92,14 +79,22 @@ func (r *Runner) Presign(ctx context.Context) error {
 		return nil
 	}
 	r.printf("presign of %s done: release %s, branch %s.", p.tag, r.releasePage(p.tag), p.branch)
-	r.printf("Next: the signing ceremony signs the %d digests of %s; its signatures come back as a pull request into %s (see docs/release.md), then run postsign there.", len(p.state.Presign.Digests), AssetName(p.a.PresignEntry()), p.branch)
+	var names []string
+	for _, a := range p.assets {
+		names = append(names, a.name)
+	}
+	r.printf("Next: the signing ceremony signs the digests in %s; its signatures come back as a pull request into %s (see docs/release.md), then run postsign there.", strings.Join(names, " and "), p.branch)
 	return nil
 }
 
 // cleanTree fails if the working tree has changes, which would not be
 // part of the tagged commit.
 func (r *Runner) cleanTree(ctx context.Context) error {
-	st, err := r.git.Status(ctx)
+	return dirty(ctx, r.git, "the working tree", "which would not be part of the release")
+}
+
+func dirty(ctx context.Context, repo *gitcli.Repo, what, why string) error {
+	st, err := repo.Status(ctx)
 	if err != nil {
 		return err
 	}
@@ -108,27 +103,74 @@ func (r *Runner) cleanTree(ctx context.Context) error {
 		if len(lines) > 5 {
 			lines = append(lines[:5], fmt.Sprintf("... and %d more", len(lines)-5))
 		}
-		return fmt.Errorf("the working tree %s has uncommitted changes or untracked files, which would not be part of the release:\n  %s\ncommit, stash or remove them and run again", r.git.Dir, strings.Join(lines, "\n  "))
+		return fmt.Errorf("%s %s has uncommitted changes or untracked files, %s:\n  %s\ncommit, stash or remove them and run again", what, repo.Dir, why, strings.Join(lines, "\n  "))
 	}
 	return nil
+}
+
+// checkOpenTitan checks the OpenTitan checkout Bazel runs in, and returns
+// its commit ("" if it is not a git checkout).
+func (r *Runner) checkOpenTitan(ctx context.Context) (string, error) {
+	dir := r.cfg.Bazel.Dir
+	if dir == "" {
+		return "", errors.New("the OpenTitan checkout is not set (-opentitan)")
+	}
+	if _, err := os.Stat(filepath.Join(dir, "MODULE.bazel")); err != nil {
+		return "", fmt.Errorf("%s has no MODULE.bazel; -opentitan must name an OpenTitan checkout (such as lowRISC/opentitan at earlgrey_1.0.0)", dir)
+	}
+	if same, _ := samePath(dir, r.git.Dir); same {
+		return "", fmt.Errorf("-opentitan names this checkout (%s); Bazel runs in the OpenTitan checkout, with this one as --override_module=%s", dir, ModuleName)
+	}
+	if _, err := os.Stat(filepath.Join(dir, ".git")); err != nil {
+		r.printf("OpenTitan: %s (not a git checkout; its commit is not recorded)", dir)
+		return "", nil
+	}
+	ot, err := gitcli.Open(ctx, dir)
+	if err != nil {
+		return "", err
+	}
+	if err := dirty(ctx, ot, "the OpenTitan checkout", "which the build would use"); err != nil {
+		return "", err
+	}
+	c, err := ot.Head(ctx)
+	if err != nil {
+		return "", err
+	}
+	r.printf("OpenTitan: %s at %s", dir, shortSHA(c))
+	return c, nil
+}
+
+func samePath(a, b string) (bool, error) {
+	fa, err := os.Stat(a)
+	if err != nil {
+		return false, err
+	}
+	fb, err := os.Stat(b)
+	if err != nil {
+		return false, err
+	}
+	return os.SameFile(fa, fb), nil
 }
 
 // chooseRC picks the release candidate: -rc if given, else the highest rc
 // of the day if its presign is unfinished (to resume it), else the next
 // one. It loads the state of the chosen rc's branch, if any.
 func (r *Runner) chooseRC(ctx context.Context, p *presign) error {
-	glob := p.a.BuildTagGlob(p.date)
+	glob := p.set.BuildTagGlob(p.date)
 	local, err := r.git.LocalTags(ctx, glob)
 	if err != nil {
 		return err
 	}
 	remote, err := r.git.RemoteRefs(ctx, r.cfg.Remote, "refs/tags/"+glob)
+	if r.offline(err, "the tags on "+r.cfg.Remote) {
+		remote, err = nil, nil
+	}
 	if err != nil {
 		return err
 	}
 	top := -1
 	for _, name := range append(mapsKeys(local), mapsKeys(remote)...) {
-		if n, ok := p.a.ParseBuildTagRC(strings.TrimPrefix(name, "refs/tags/"), p.date); ok {
+		if n, ok := p.set.ParseBuildTagRC(strings.TrimPrefix(name, "refs/tags/"), p.date); ok {
 			top = max(top, n)
 		}
 	}
@@ -154,8 +196,6 @@ func (r *Runner) chooseRC(ctx context.Context, p *presign) error {
 	if p.rc > 99 {
 		return fmt.Errorf("no release candidate number is left for %s (rc99 is taken); use another -date", p.date)
 	}
-	p.tag = p.a.BuildTag(p.date, p.rc)
-	p.branch = p.a.Branch(p.date, p.rc)
 	return r.loadPresignState(ctx, p)
 }
 
@@ -170,8 +210,8 @@ func mapsKeys(m map[string]string) []string {
 // loadPresignState looks for the release branch of p.rc, locally and on
 // the remote, and reads its state file.
 func (r *Runner) loadPresignState(ctx context.Context, p *presign) error {
-	p.branch = p.a.Branch(p.date, p.rc)
-	p.tag = p.a.BuildTag(p.date, p.rc)
+	p.branch = p.set.Branch(p.date, p.rc)
+	p.tag = p.set.BuildTag(p.date, p.rc)
 	p.state, p.remoteState, p.remoteDone = nil, nil, false
 	var err error
 	if p.localBranch, err = r.git.RevParse(ctx, "refs/heads/"+p.branch); err != nil {
@@ -203,8 +243,8 @@ func (r *Runner) branchState(ctx context.Context, p *presign, commit, what strin
 	if !ok {
 		return nil, fmt.Errorf("%s exists but has no %s, so this tool did not make it; delete it or pass another -rc", what, r.cfg.StatePath)
 	}
-	if s.Artifact != string(p.a) || s.Date != p.date || s.RC != p.rc || s.Presign == nil {
-		return nil, fmt.Errorf("%s has a %s for %s %s rc%02d; it does not belong to this release", what, r.cfg.StatePath, s.Artifact, s.Date, s.RC)
+	if s.Set().Name() != p.set.Name() || s.Date != p.date || s.RC != p.rc {
+		return nil, fmt.Errorf("%s has a %s for %s %s rc%02d; it does not belong to this release", what, r.cfg.StatePath, s.Set(), s.Date, s.RC)
 	}
 	return s, nil
 }
@@ -217,6 +257,9 @@ func (r *Runner) presignTag(ctx context.Context, p *presign) error {
 		return err
 	}
 	remote, err := r.git.RemoteRefs(ctx, r.cfg.Remote, "refs/tags/"+p.tag)
+	if r.offline(err, "tag "+p.tag+" on "+r.cfg.Remote) {
+		remote, err = nil, nil
+	}
 	if err != nil {
 		return err
 	}
@@ -242,7 +285,7 @@ func (r *Runner) presignTag(ctx context.Context, p *presign) error {
 		}
 		p.commit = head
 		if err := r.do(fmt.Sprintf("create the annotated tag %s at %s (HEAD)", p.tag, shortSHA(head)), func() error {
-			return r.git.Tag(ctx, p.tag, head, fmt.Sprintf("%s pre-signing build %s rc%02d", p.a, p.date, p.rc))
+			return r.git.Tag(ctx, p.tag, head, fmt.Sprintf("pre-signing build of %s, %s rc%02d", p.set, p.date, p.rc))
 		}); err != nil {
 			return err
 		}
@@ -268,41 +311,66 @@ func (r *Runner) presignTag(ctx context.Context, p *presign) error {
 	return nil
 }
 
-// presignBuild is step 2: build at the tag, package, publish.
+// presignBuild is step 2: build at the tag the archives the release lacks,
+// and publish the release with all of them.
 func (r *Runner) presignBuild(ctx context.Context, p *presign) error {
-	entry := p.a.PresignEntry()
-	p.asset = localAsset{name: AssetName(entry)}
-	if p.state != nil && p.state.Presign.Has(StepPublish) && p.state.Presign.Asset != nil {
-		rec := p.state.Presign.Asset
-		p.asset.sha256, p.asset.size = rec.SHA256, rec.Size
-		r.note("not building: %s on branch %s records %s (sha256 %s)", r.cfg.StatePath, p.branch, rec.Name, rec.SHA256)
-	} else {
-		head, err := r.git.Head(ctx)
-		if err != nil {
-			return err
-		}
-		if head != p.commit {
-			return fmt.Errorf("the build must be of tag %s (commit %s), but HEAD is %s; run git switch --detach %s and run again", p.tag, shortSHA(p.commit), shortSHA(head), p.tag)
-		}
-		digests, err := r.build(ctx, entry, p.out, &p.asset, true)
-		if err != nil {
-			return err
-		}
-		if !r.cfg.DryRun {
-			p.state = &State{
-				Version: StateVersion, Artifact: string(p.a), Date: p.date, RC: p.rc,
-				Repository: r.cfg.Repository, Branch: p.branch,
-				Presign: &Half{Tag: p.tag, Commit: p.commit, Targets: r.cfg.Targets, BazelArgs: r.cfg.Bazel.Args, Digests: digests},
+	var labels []string
+	for _, name := range p.set {
+		a, _ := r.cfg.Settings.Get(name)
+		p.assets = append(p.assets, &localAsset{artifact: name, entry: PresignEntry(name), label: a.PresignLabel})
+		labels = append(labels, a.PresignLabel)
+	}
+	if p.state != nil && p.state.Presign.Has(StepPublish) {
+		for _, a := range p.assets {
+			rec := p.state.Presign.Asset(a.artifact)
+			if rec == nil {
+				return fmt.Errorf("%s on branch %s records no asset for %s; delete the branch and run again", r.cfg.StatePath, p.branch, a.artifact)
 			}
-			p.state.Presign.Mark(StepTag)
-			p.state.Presign.Mark(StepBuild)
+			a.name, a.sha256, a.size, a.reused = rec.Name, rec.SHA256, rec.Size, true
+		}
+		r.note("not building: %s on branch %s records the published release", r.cfg.StatePath, p.branch)
+		return nil
+	}
+	rel, assets, err := r.releaseWithAssets(ctx, p.tag, p.assets)
+	if err != nil {
+		return err
+	}
+	head, err := r.git.Head(ctx)
+	if err != nil {
+		return err
+	}
+	if head != p.commit && !r.cfg.DryRun {
+		for _, a := range p.assets {
+			if !a.reused {
+				return fmt.Errorf("the build must be of tag %s (commit %s), but HEAD is %s; run git switch --detach %s and run again", p.tag, shortSHA(p.commit), shortSHA(head), p.tag)
+			}
 		}
 	}
-	rel, err := r.ensureRelease(ctx, p.tag, github.NewRelease{
-		Name:       fmt.Sprintf("%s pre-signing build %s rc%02d", p.a, p.date, p.rc),
-		Body:       fmt.Sprintf("Pre-signing binaries and digests of %s, built at %s (tag %s) by tools/release.\n\nThe digests are signed in the offline signing ceremony; see docs/release.md.", p.a, p.commit, p.tag),
-		Prerelease: true,
-	}, p.asset)
+	err = r.buildAssets(ctx, p.assets, func(a *localAsset) error {
+		s, _ := r.cfg.Settings.Get(a.artifact)
+		digests, err := readDigests(a.path, archiveExt(a.name), s.DigestSuffix)
+		if err != nil {
+			return fmt.Errorf("%s: %w", a.name, err)
+		}
+		if len(digests) == 0 {
+			return fmt.Errorf("%s (built by %s) holds no *%s file, so the signing ceremony would have nothing to sign; check the label or digest_suffix in the artifact settings", a.name, a.label, s.DigestSuffix)
+		}
+		r.note("%s: %d digests to sign (*%s)", a.artifact, len(digests), s.DigestSuffix)
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if !r.cfg.DryRun && p.state == nil {
+		p.state = &State{
+			Version: StateVersion, Artifacts: p.set, Date: p.date, RC: p.rc,
+			Repository: r.cfg.Repository, Branch: p.branch,
+			Presign: &Half{Tag: p.tag, Commit: p.commit, OpenTitan: p.ot, Labels: labels, BazelArgs: r.cfg.Bazel.Args},
+		}
+		p.state.Presign.Mark(StepTag)
+	}
+	title, notes := r.releaseText(p.tag, fmt.Sprintf("The pre-signing binaries and digests of %s, built by tools/release at %s (tag %s) with OpenTitan %s.\n\nThe digests are signed in the offline signing ceremony; see docs/release.md.", p.set, p.commit, p.tag, orUnknown(p.ot)))
+	rel, err = r.ensureRelease(ctx, rel, assets, p.tag, github.NewRelease{Name: title, Body: notes}, p.assets)
 	if err != nil {
 		return err
 	}
@@ -310,70 +378,30 @@ func (r *Runner) presignBuild(ctx context.Context, p *presign) error {
 		return err
 	}
 	if p.state != nil && p.rel != nil {
-		u, err := assetURL(p.rel, p.asset.name)
-		if err != nil {
-			return err
+		p.state.Presign.Release = &ReleaseRecord{ID: p.rel.ID, URL: r.releasePage(p.tag)}
+		p.state.Presign.Assets = nil
+		for _, a := range p.assets {
+			u, err := assetURL(p.rel, a.name)
+			if err != nil {
+				return err
+			}
+			p.state.Presign.Assets = append(p.state.Presign.Assets, AssetRecord{Artifact: a.artifact, Entry: a.entry, Name: a.name, URL: u, SHA256: a.sha256, Size: a.size})
 		}
-		p.state.Presign.Release = &ReleaseRecord{ID: p.rel.ID, URL: p.rel.HTMLURL}
-		p.state.Presign.Asset = &AssetRecord{Name: p.asset.name, URL: u, SHA256: p.asset.sha256, Size: p.asset.size}
 		p.state.Presign.Mark(StepPublish)
 	}
 	return nil
 }
 
-// build runs Bazel on the targets and packages the outputs as the archive
-// of entry in dir, filling in a. With presign, it requires digests and
-// returns them.
-func (r *Runner) build(ctx context.Context, entry, dir string, a *localAsset, presign bool) ([]Digest, error) {
-	b := r.cfg.Bazel
-	if r.cfg.DryRun {
-		r.printf("  would run %s", b.BuildCommand(r.cfg.Targets))
-		r.printf("  would package the outputs (bazel cquery --output=files) into %s, under %s/, with %s", a.name, entry, SumsName)
-		return nil, nil
+func orUnknown(c string) string {
+	if c == "" {
+		return "(not a git checkout)"
 	}
-	r.note("running %s", b.BuildCommand(r.cfg.Targets))
-	if err := b.Build(ctx, r.cfg.Targets); err != nil {
-		return nil, err
-	}
-	files, err := b.Outputs(ctx, r.cfg.Targets)
-	if err != nil {
-		return nil, err
-	}
-	files, sums, err := withSums(files)
-	if err != nil {
-		return nil, err
-	}
-	var digests []Digest
-	if presign {
-		seen := map[string]string{}
-		for _, f := range files {
-			if !strings.HasSuffix(f.Name, DigestSuffix) {
-				continue
-			}
-			sig := path.Join(r.cfg.SignaturesDir, string(r.cfg.Artifact), strings.TrimSuffix(path.Base(f.Name), DigestSuffix)+SignatureSuffix)
-			if other, ok := seen[sig]; ok {
-				return nil, fmt.Errorf("digests %s and %s would both need the signature %s; give them different file names", other, f.Name, sig)
-			}
-			seen[sig] = f.Name
-			digests = append(digests, Digest{Path: path.Join(entry, f.Name), SHA256: sums[f.Name], Signature: sig})
-		}
-		if len(digests) == 0 {
-			return nil, fmt.Errorf("the targets %s build no %s file, so the signing ceremony would have nothing to sign; add the targets that produce the digests", strings.Join(r.cfg.Targets, " "), DigestSuffix)
-		}
-	}
-	res, err := tarxz.WriteFile(filepath.Join(dir, a.name), entry, files)
-	if err != nil {
-		return nil, fmt.Errorf("packaging %s: %w", a.name, err)
-	}
-	a.path, a.sha256, a.size = res.Path, res.SHA256, res.Size
-	r.note("packaged %d files into %s: %d bytes, sha256 %s", len(files), res.Path, res.Size, res.SHA256)
-	return digests, nil
+	return c
 }
 
 // presignBranch is step 3: the release branch at the tag, with the
 // presign entry of extras.json and the state, pushed.
 func (r *Runner) presignBranch(ctx context.Context, p *presign) error {
-	entryName := p.a.PresignEntry()
 	if p.localBranch != "" {
 		// An earlier run made the commit; check it and push it.
 		ok, err := r.git.IsAncestor(ctx, p.commit, p.localBranch)
@@ -392,24 +420,16 @@ func (r *Runner) presignBranch(ctx context.Context, p *presign) error {
 	if p.remoteBranch != "" {
 		return fmt.Errorf("branch %s exists on %s but does not record a complete presign in %s; inspect it, delete it if it is stale, and run again", p.branch, r.cfg.Remote, r.cfg.StatePath)
 	}
-	url := r.downloadURL(p.tag, p.asset.name)
-	if p.rel != nil {
-		var err error
-		if url, err = assetURL(p.rel, p.asset.name); err != nil {
-			return err
-		}
-	}
 	if r.cfg.DryRun {
-		r.note("would download %s and check it against the sha256 of the build", url)
+		for _, a := range p.assets {
+			r.note("would download %s and check it against sha256 %s", r.downloadURL(p.tag, a.assetName()), orBuilt(a.sha256))
+		}
 		r.note("would create branch %s at tag %s", p.branch, p.tag)
-		r.note("would set entry %q of %s to %s, and write %s", entryName, r.cfg.ExtrasPath, url, r.cfg.StatePath)
+		r.note("would set %s in %s, and write %s", entryNames(p.assets), r.cfg.ExtrasPath, r.cfg.StatePath)
 		r.note("would commit and push branch %s to %s", p.branch, r.cfg.Remote)
 		return nil
 	}
-	if err := r.verifyArchive(ctx, url, p.asset.sha256, entryName, nil); err != nil {
-		return err
-	}
-	e, err := r.entry(entryName, url, p.asset.sha256, p.tag)
+	entries, err := r.verifiedEntries(ctx, p.rel, p.tag, p.assets)
 	if err != nil {
 		return err
 	}
@@ -418,7 +438,7 @@ func (r *Runner) presignBranch(ctx context.Context, p *presign) error {
 	}); err != nil {
 		return err
 	}
-	if err := r.setEntries(ctx, r.git.Dir, e); err != nil {
+	if err := r.setEntries(ctx, r.git.Dir, entries...); err != nil {
 		return err
 	}
 	p.state.Presign.Mark(StepBranch)
@@ -428,7 +448,7 @@ func (r *Runner) presignBranch(ctx context.Context, p *presign) error {
 	var commit string
 	if err := r.do("commit "+r.cfg.ExtrasPath+" and "+r.cfg.StatePath, func() error {
 		var err error
-		commit, err = r.git.Commit(ctx, fmt.Sprintf("release: %s pre-signing build %s rc%02d\n\nSets %s to the asset of release %s.\nRecorded by tools/release in %s.", p.a, p.date, p.rc, entryName, p.tag, r.cfg.StatePath), r.cfg.ExtrasPath, r.cfg.StatePath)
+		commit, err = r.git.Commit(ctx, fmt.Sprintf("release: pre-signing build of %s, %s rc%02d\n\nSets %s to the assets of release %s.\nRecorded by tools/release in %s.", p.set, p.date, p.rc, entryNames(p.assets), p.tag, r.cfg.StatePath), r.cfg.ExtrasPath, r.cfg.StatePath)
 		return err
 	}); err != nil {
 		return err
@@ -489,4 +509,43 @@ func (r *Runner) pushBranch(ctx context.Context, branch, commit, remote string, 
 		}
 		return nil
 	})
+}
+
+// entryNames lists the assets' entries for messages.
+func entryNames(assets []*localAsset) string {
+	var names []string
+	for _, a := range assets {
+		names = append(names, a.entry)
+	}
+	return strings.Join(names, ", ")
+}
+
+// verifiedEntries downloads every asset from the published release rel,
+// checks it against its sha256 and as an archive with a BUILD file at its
+// root, and returns the extras.json entries.
+func (r *Runner) verifiedEntries(ctx context.Context, rel *github.Release, tag string, assets []*localAsset) ([]extras.Entry, error) {
+	var entries []extras.Entry
+	for _, a := range assets {
+		u, err := assetURL(rel, a.name)
+		if err != nil {
+			return nil, err
+		}
+		if want := r.downloadURL(tag, a.name); u != want {
+			return nil, fmt.Errorf("GitHub serves asset %s at %s, not at %s; fix -server-url (GitHub's web URL)", a.name, u, want)
+		}
+		if err := r.verifyArchive(ctx, u, a.sha256, "", func(file string) error {
+			if err := checkBuildFile(file, archiveExt(a.name)); err != nil {
+				return fmt.Errorf("%s: %w", a.name, err)
+			}
+			return nil
+		}); err != nil {
+			return nil, err
+		}
+		e, err := r.entry(*a, u, tag)
+		if err != nil {
+			return nil, err
+		}
+		entries = append(entries, e)
+	}
+	return entries, nil
 }

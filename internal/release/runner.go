@@ -9,7 +9,6 @@ import (
 	"io"
 	"net/url"
 	"os"
-	"path"
 	"path/filepath"
 	"strings"
 	"time"
@@ -24,9 +23,11 @@ import (
 
 // Config is what a release run needs to know.
 type Config struct {
-	// Artifact is the artifact to release; postsign takes it from the
-	// state file and only checks it if set.
-	Artifact Artifact
+	// Settings are the artifacts' settings (release/artifacts.json).
+	Settings Settings
+	// Artifacts are the artifacts to release; postsign takes them from
+	// the state file and only checks them if set.
+	Artifacts Set
 	// Repository is the GitHub repository, "owner/name".
 	Repository string
 	// Remote is the git remote of that repository, such as "origin".
@@ -40,19 +41,18 @@ type Config struct {
 	// Branch is the release branch for postsign; "" means the branch
 	// checked out.
 	Branch string
+	// Title and Notes, if not "", replace the generated title and notes
+	// of the GitHub release this half creates.
+	Title, Notes string
 
-	// Bazel runs the builds; Targets are built by this half.
-	Bazel   Bazel
-	Targets []string
+	// Bazel runs the builds, in the OpenTitan checkout (Bazel.Dir) with
+	// this checkout as the module ot_provisioning_exts.
+	Bazel Bazel
 
-	// ExtrasPath, StatePath and SignaturesDir are relative to the top of
-	// the working tree (slash-separated).
-	ExtrasPath    string
-	StatePath     string
-	SignaturesDir string
-	// OutDir keeps the built archives; "" means a temporary directory
-	// that is removed at the end.
-	OutDir string
+	// ExtrasPath and StatePath are relative to the top of the working
+	// tree (slash-separated).
+	ExtrasPath string
+	StatePath  string
 
 	// ServerURL is GitHub's web URL, such as https://github.com; release
 	// download URLs are ServerURL/OWNER/NAME/releases/download/TAG/ASSET.
@@ -65,7 +65,8 @@ type Config struct {
 	// DryRun prints every step without changing anything: no tag, build,
 	// release, upload, commit, push or pull request. Read-only queries
 	// (git ls-remote and fetch into FETCH_HEAD, GitHub GETs, downloads)
-	// still run, to show what exists.
+	// still run, to show what exists; when they fail (offline), the dry
+	// run says so and assumes that nothing exists yet.
 	DryRun bool
 }
 
@@ -93,9 +94,6 @@ func NewRunner(cfg Config, repo *gitcli.Repo, gh *github.Client, out io.Writer) 
 	if cfg.StatePath == "" {
 		cfg.StatePath = DefaultStatePath
 	}
-	if cfg.SignaturesDir == "" {
-		cfg.SignaturesDir = "signatures"
-	}
 	if cfg.ServerURL == "" {
 		cfg.ServerURL = "https://github.com"
 	}
@@ -103,8 +101,8 @@ func NewRunner(cfg Config, repo *gitcli.Repo, gh *github.Client, out io.Writer) 
 	if cfg.Bazel.Binary == "" {
 		cfg.Bazel.Binary = "bazel"
 	}
-	if cfg.Bazel.Dir == "" {
-		cfg.Bazel.Dir = repo.Dir
+	if cfg.Bazel.Module == "" {
+		cfg.Bazel.Module = repo.Dir
 	}
 	if cfg.Bazel.Log == nil {
 		cfg.Bazel.Log = out
@@ -166,21 +164,6 @@ func (r *Runner) path(rel string) string {
 	return filepath.Join(r.git.Dir, filepath.FromSlash(rel))
 }
 
-// outDir returns the directory for built archives and a cleanup function.
-func (r *Runner) outDir() (string, func(), error) {
-	if r.cfg.OutDir != "" {
-		if err := os.MkdirAll(r.cfg.OutDir, 0o755); err != nil {
-			return "", nil, err
-		}
-		return r.cfg.OutDir, func() {}, nil
-	}
-	dir, err := os.MkdirTemp("", "release-")
-	if err != nil {
-		return "", nil, err
-	}
-	return dir, func() { os.RemoveAll(dir) }, nil
-}
-
 // downloadURL is the public download URL GitHub gives a published
 // release's asset.
 func (r *Runner) downloadURL(tag, asset string) string {
@@ -204,9 +187,9 @@ func (r *Runner) store(dir string) (*extrasfile.Store, error) {
 	return st, nil
 }
 
-// verifyArchive downloads url, checks it against sha256 and opens it as
-// the .tar.xz archive with the directory prefix, like Bazel's http_archive
-// with strip_prefix will. keep, if not nil, receives the downloaded file's
+// verifyArchive downloads url, checks it against sha256 and checks it as
+// an archive with the directory prefix, as Bazel's http_archive with
+// strip_prefix will open it. keep, if not nil, gets the downloaded file's
 // path before it is removed.
 func (r *Runner) verifyArchive(ctx context.Context, rawURL, sha256, prefix string, keep func(path string) error) error {
 	opts := r.cfg.Download
@@ -228,38 +211,183 @@ func (r *Runner) verifyArchive(ctx context.Context, rawURL, sha256, prefix strin
 }
 
 // entry builds the extras.json entry of a published archive.
-func (r *Runner) entry(name, rawURL, sha string, tag string) (extras.Entry, error) {
-	sri, err := extras.SRIFromHex(sha)
+func (r *Runner) entry(a localAsset, rawURL, tag string) (extras.Entry, error) {
+	sri, err := extras.SRIFromHex(a.sha256)
 	if err != nil {
 		return extras.Entry{}, err
 	}
 	return extras.Entry{
-		Name:        name,
-		URLs:        []string{rawURL},
-		SHA256:      sha,
-		Integrity:   sri,
-		StripPrefix: name,
-		Provenance:  extras.Provenance{Repository: r.cfg.Repository, Tag: tag, Asset: path.Base(AssetName(name))},
+		Name:       a.entry,
+		URLs:       []string{rawURL},
+		SHA256:     a.sha256,
+		Integrity:  sri,
+		Provenance: extras.Provenance{Repository: r.cfg.Repository, Tag: tag, Asset: a.name},
 	}, nil
 }
 
-// localAsset is an archive built here.
+// localAsset is one artifact's archive of a half: built here, or found
+// on the release by an earlier run.
 type localAsset struct {
-	name   string // asset name
-	path   string // "" if not built (dry run, or recorded in the state)
-	sha256 string // "" if unknown (dry run)
-	size   int64
+	artifact string
+	entry    string // the extras.json entry
+	label    string // the Bazel label that builds it
+	name     string // the asset name: entry plus .tar.xz or .zip; "" until known
+	path     string // the built file; "" if not built (dry run, or reused)
+	sha256   string // "" if unknown (dry run)
+	size     int64
+	// reused says the asset is on the release already (an earlier run's).
+	reused bool
 }
 
-// ensureRelease makes sure the release for tag exists (as a draft if it
-// has to be created) and holds asset, uploading it only if it is missing.
-// It returns the release (nil in a dry run that would create it).
-func (r *Runner) ensureRelease(ctx context.Context, tag string, nr github.NewRelease, a localAsset) (*github.Release, error) {
+func (a *localAsset) describe() string {
+	if a.sha256 == "" {
+		return "built above"
+	}
+	return fmt.Sprintf("%d bytes, sha256 %s", a.size, a.sha256)
+}
+
+// findRelease returns the release for tag, or nil if there is none (or,
+// in a dry run, if GitHub cannot be reached).
+func (r *Runner) findRelease(ctx context.Context, tag string) (*github.Release, []github.Asset, error) {
 	rel, err := r.gh.FindRelease(ctx, r.cfg.Repository, tag)
+	if errors.Is(err, github.ErrNotFound) || r.offline(err, "the release for tag "+tag) {
+		return nil, nil, nil
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	assets, err := r.gh.ReleaseAssets(ctx, r.cfg.Repository, rel.ID)
+	if r.offline(err, "the assets of release "+tag) {
+		return rel, nil, nil
+	}
+	return rel, assets, err
+}
+
+// releaseWithAssets returns the release for tag (nil if there is none)
+// and its assets, and marks each of want that is there already as
+// reused.
+func (r *Runner) releaseWithAssets(ctx context.Context, tag string, want []*localAsset) (*github.Release, []github.Asset, error) {
+	rel, assets, err := r.findRelease(ctx, tag)
+	if err != nil || rel == nil {
+		return rel, assets, err
+	}
+	for _, a := range want {
+		have, err := existingAsset(rel, assets, a.entry)
+		if err != nil {
+			return nil, nil, err
+		}
+		if have != nil {
+			r.reuse(a, have, tag)
+		}
+	}
+	return rel, assets, nil
+}
+
+// offline reports whether err, from a read-only query, is tolerated
+// because this is a dry run (which may run with no network): it says so
+// and the caller assumes that nothing exists.
+func (r *Runner) offline(err error, what string) bool {
+	if err == nil || !r.cfg.DryRun || errors.Is(err, github.ErrNotFound) || errors.Is(err, context.Canceled) {
+		return false
+	}
+	r.note("cannot read %s (offline?): %v; assuming it does not exist", what, err)
+	return true
+}
+
+// existingAsset returns the asset of rel for entry (entry.tar.xz or
+// entry.zip). Two are an error; an unfinished upload or one without a
+// digest too.
+func existingAsset(rel *github.Release, assets []github.Asset, entry string) (*github.Asset, error) {
+	var found []github.Asset
+	for _, have := range assets {
+		if strings.TrimSuffix(have.Name, archiveExt(have.Name)) == entry && archiveExt(have.Name) != "" {
+			found = append(found, have)
+		}
+	}
 	switch {
-	case errors.Is(err, github.ErrNotFound):
-		nr.Tag, nr.Draft = tag, true
-		err = r.do(fmt.Sprintf("create the draft release %q for tag %s", nr.Name, tag), func() error {
+	case len(found) == 0:
+		return nil, nil
+	case len(found) > 1:
+		return nil, fmt.Errorf("release %s has %d assets for %s (%s and %s); delete the wrong one on the release page and run again", rel.Tag, len(found), entry, found[0].Name, found[1].Name)
+	}
+	have := found[0]
+	if have.State != "" && have.State != "uploaded" {
+		return nil, fmt.Errorf("asset %s of release %s is an unfinished upload (state %q); delete it on the release page and run again", have.Name, rel.Tag, have.State)
+	}
+	if have.SHA256 == "" {
+		return nil, fmt.Errorf("asset %s of release %s exists, but GitHub reports no sha256 digest for it, so it cannot be checked; delete it on the release page and run again", have.Name, rel.Tag)
+	}
+	return &have, nil
+}
+
+// reuse fills a from the asset an earlier run uploaded: it is not built
+// again, because a stamped rebuild need not give the same bytes.
+func (r *Runner) reuse(a *localAsset, have *github.Asset, tag string) {
+	a.name, a.sha256, a.size, a.reused = have.Name, have.SHA256, have.Size, true
+	r.note("%s: asset %s is on release %s already (sha256 %s); reusing it, not rebuilding it", a.artifact, have.Name, tag, have.SHA256)
+}
+
+// buildAssets builds the labels of the assets that are not reused, in
+// one Bazel build, finds each one's archive with cquery and checks it.
+// check, if not nil, runs on each built archive.
+func (r *Runner) buildAssets(ctx context.Context, assets []*localAsset, check func(a *localAsset) error) error {
+	var labels []string
+	var todo []*localAsset
+	for _, a := range assets {
+		if !a.reused {
+			labels = append(labels, a.label)
+			todo = append(todo, a)
+		}
+	}
+	if len(todo) == 0 {
+		return nil
+	}
+	b := &r.cfg.Bazel
+	if r.cfg.DryRun {
+		r.note("would run %s", b.Command(b.BuildArgs(labels)))
+		for _, a := range todo {
+			r.note("would find the archive of %s with %s; it must be one %s.tar.xz or %s.zip", a.label, b.Command(b.CqueryArgs(a.label)), a.entry, a.entry)
+		}
+		return nil
+	}
+	r.note("running %s", b.Command(b.BuildArgs(labels)))
+	if err := b.Build(ctx, labels); err != nil {
+		return err
+	}
+	for _, a := range todo {
+		p, err := b.Output(ctx, a.label)
+		if err != nil {
+			return err
+		}
+		ext := archiveExt(filepath.Base(p))
+		if ext == "" {
+			return fmt.Errorf("%s builds %s, which is neither a .tar.xz nor a .zip archive", a.label, filepath.Base(p))
+		}
+		a.name, a.path = a.entry+ext, p
+		if a.sha256, a.size, err = fileSHA256(p); err != nil {
+			return err
+		}
+		if err = checkBuildFile(p, ext); err != nil {
+			return fmt.Errorf("%s (built by %s): %w", filepath.Base(p), a.label, err)
+		}
+		if check != nil {
+			if err := check(a); err != nil {
+				return err
+			}
+		}
+		r.note("%s: %s built %s (%d bytes, sha256 %s), published as %s", a.artifact, a.label, filepath.Base(p), a.size, a.sha256, a.name)
+	}
+	return nil
+}
+
+// ensureRelease makes sure the release for tag exists (created as a
+// draft prerelease if it has to be) and holds every asset, uploading those
+// that are missing. It returns the release (nil in a dry run that would
+// create it).
+func (r *Runner) ensureRelease(ctx context.Context, rel *github.Release, assets []github.Asset, tag string, nr github.NewRelease, want []*localAsset) (*github.Release, error) {
+	if rel == nil {
+		nr.Tag, nr.Draft, nr.Prerelease = tag, true, true
+		err := r.do(fmt.Sprintf("create the draft prerelease %q for tag %s", nr.Name, tag), func() error {
 			var err error
 			rel, err = r.gh.CreateRelease(ctx, r.cfg.Repository, nr)
 			if errors.Is(err, github.ErrExists) {
@@ -272,91 +400,88 @@ func (r *Runner) ensureRelease(ctx context.Context, tag string, nr github.NewRel
 			return nil, err
 		}
 		if rel == nil {
-			r.note("would upload %s (%s)", a.name, describeLocal(a))
+			for _, a := range want {
+				r.note("would upload %s (%s)", a.assetName(), a.describe())
+			}
 			return nil, nil
 		}
-	case err != nil:
-		return nil, err
-	default:
+		if assets, err = r.gh.ReleaseAssets(ctx, r.cfg.Repository, rel.ID); err != nil {
+			return nil, err
+		}
+	} else {
 		state := "published"
 		if rel.Draft {
 			state = "draft"
 		}
 		r.note("release for tag %s exists (id %d, %s); reusing it", tag, rel.ID, state)
 	}
-
-	assets, err := r.gh.ReleaseAssets(ctx, r.cfg.Repository, rel.ID)
-	if err != nil {
-		return nil, err
-	}
-	if err := r.ensureAsset(ctx, rel, assets, a); err != nil {
-		return nil, err
+	for _, a := range want {
+		if err := r.ensureAsset(ctx, rel, assets, a); err != nil {
+			return nil, err
+		}
 	}
 	return rel, nil
 }
 
-func describeLocal(a localAsset) string {
-	if a.sha256 == "" {
-		return "built above"
+func (a *localAsset) assetName() string {
+	if a.name == "" {
+		return a.entry + ".tar.xz|.zip"
 	}
-	return fmt.Sprintf("%d bytes, sha256 %s", a.size, a.sha256)
+	return a.name
 }
 
-// ensureAsset uploads a to rel unless an asset of that name and digest is
-// there already. A same-name asset with another digest is an error.
-func (r *Runner) ensureAsset(ctx context.Context, rel *github.Release, assets []github.Asset, a localAsset) error {
-	for _, have := range assets {
-		if have.Name != a.name {
-			continue
-		}
-		return r.sameAsset(rel, have, a)
+// ensureAsset uploads a to rel unless it is there already.
+func (r *Runner) ensureAsset(ctx context.Context, rel *github.Release, assets []github.Asset, a *localAsset) error {
+	have, err := existingAsset(rel, assets, a.entry)
+	if err != nil {
+		return err
 	}
-	if a.path == "" && !r.cfg.DryRun {
-		return fmt.Errorf("release %s has no asset %s, and this run did not build it (the state file says it was published); upload it again by deleting the state's record, or investigate who deleted the asset", rel.Tag, a.name)
+	if have != nil {
+		if a.sha256 != "" && have.SHA256 != a.sha256 {
+			return fmt.Errorf("asset %s of release %s exists with sha256 %s, but this run has %s; nothing was overwritten: delete the asset on the release page if it is wrong, and run again", have.Name, rel.Tag, have.SHA256, a.sha256)
+		}
+		r.note("asset %s is on release %s (sha256 %s)", have.Name, rel.Tag, have.SHA256)
+		return nil
+	}
+	if a.path == "" {
+		if r.cfg.DryRun {
+			r.note("would upload %s to release %s (%s)", a.assetName(), rel.Tag, a.describe())
+			return nil
+		}
+		return fmt.Errorf("release %s has no asset %s, and this run did not build it; investigate who deleted it", rel.Tag, a.assetName())
 	}
 	var got *github.Asset
-	err := r.do(fmt.Sprintf("upload %s to release %s (%s)", a.name, rel.Tag, describeLocal(a)), func() error {
+	ctype := "application/x-xz"
+	if strings.HasSuffix(a.name, ".zip") {
+		ctype = "application/zip"
+	}
+	err = r.do(fmt.Sprintf("upload %s to release %s (%s)", a.name, rel.Tag, a.describe()), func() error {
 		var err error
-		got, err = r.gh.UploadAsset(ctx, rel, a.name, a.path, "application/x-xz")
+		got, err = r.gh.UploadAsset(ctx, rel, a.name, a.path, ctype)
 		if errors.Is(err, github.ErrExists) {
 			// An earlier attempt uploaded it but its answer was lost.
 			all, lerr := r.gh.ReleaseAssets(ctx, r.cfg.Repository, rel.ID)
 			if lerr != nil {
 				return lerr
 			}
-			for _, have := range all {
-				if have.Name == a.name {
-					return r.sameAsset(rel, have, a)
-				}
+			h, herr := existingAsset(rel, all, a.entry)
+			if herr != nil || h == nil {
+				return errors.Join(err, herr)
 			}
+			got, err = h, nil
 		}
 		return err
 	})
 	if err != nil || got == nil {
 		return err
 	}
-	if got.SHA256 != "" && got.SHA256 != a.sha256 {
-		return fmt.Errorf("GitHub reports sha256 %s for the uploaded asset %s of release %s, but the local archive has %s: the upload was damaged; delete the asset on the release page and run again", got.SHA256, a.name, rel.Tag, a.sha256)
+	if got.SHA256 == "" {
+		return fmt.Errorf("GitHub reports no sha256 digest for the uploaded asset %s of release %s, so the upload cannot be checked", a.name, rel.Tag)
 	}
-	return nil
-}
-
-// sameAsset checks that the existing asset have is the archive a.
-func (r *Runner) sameAsset(rel *github.Release, have github.Asset, a localAsset) error {
-	if have.State != "" && have.State != "uploaded" {
-		return fmt.Errorf("asset %s of release %s is an unfinished upload (state %q); delete it on the release page and run again", have.Name, rel.Tag, have.State)
+	if got.SHA256 != a.sha256 {
+		return fmt.Errorf("GitHub reports sha256 %s for the uploaded asset %s of release %s, but the built archive has %s: the upload was damaged; delete the asset on the release page and run again", got.SHA256, a.name, rel.Tag, a.sha256)
 	}
-	if have.SHA256 == "" {
-		return fmt.Errorf("asset %s of release %s exists, but GitHub reports no sha256 digest for it, so it cannot be compared with the build; delete it on the release page and run again", have.Name, rel.Tag)
-	}
-	if a.sha256 == "" {
-		r.note("asset %s is already on release %s (sha256 %s)", have.Name, rel.Tag, have.SHA256)
-		return nil
-	}
-	if have.SHA256 != a.sha256 {
-		return fmt.Errorf("asset %s of release %s exists with sha256 %s, but this build gave %s; nothing was overwritten. A rebuild of the same commit must give the same bytes: find out why it did not, or delete the asset on the release page if it is wrong, and run again", have.Name, rel.Tag, have.SHA256, a.sha256)
-	}
-	r.note("asset %s is already on release %s with the same sha256 %s; not uploading it again", have.Name, rel.Tag, have.SHA256)
+	r.note("GitHub's digest of %s matches: sha256 %s", a.name, got.SHA256)
 	return nil
 }
 
@@ -370,7 +495,7 @@ func (r *Runner) publish(ctx context.Context, rel *github.Release) (*github.Rele
 		return rel, nil
 	}
 	var pub *github.Release
-	err := r.do(fmt.Sprintf("publish the draft release %d for tag %s", rel.ID, rel.Tag), func() error {
+	err := r.do(fmt.Sprintf("publish the draft release %d for tag %s (as a prerelease)", rel.ID, rel.Tag), func() error {
 		var err error
 		pub, err = r.gh.PublishRelease(ctx, r.cfg.Repository, rel.ID)
 		return err
@@ -394,6 +519,18 @@ func assetURL(rel *github.Release, name string) (string, error) {
 	return "", fmt.Errorf("release %s has no asset %s", rel.Tag, name)
 }
 
+// releaseText returns the title and notes of a release: the flags'
+// if given, else the generated ones.
+func (r *Runner) releaseText(title, notes string) (string, string) {
+	if r.cfg.Title != "" {
+		title = r.cfg.Title
+	}
+	if r.cfg.Notes != "" {
+		notes = r.cfg.Notes
+	}
+	return title, notes
+}
+
 // loadStateAt reads the state file at rev ("" and false if it has none).
 func (r *Runner) loadStateAt(ctx context.Context, rev string) (*State, bool, error) {
 	data, ok, err := r.git.Show(ctx, rev, r.cfg.StatePath)
@@ -411,6 +548,9 @@ func (r *Runner) loadStateAt(ctx context.Context, rev string) (*State, bool, err
 // no ref) and returns its commit, or "" if the remote has no such branch.
 func (r *Runner) fetchBranch(ctx context.Context, branch string) (string, error) {
 	refs, err := r.git.RemoteRefs(ctx, r.cfg.Remote, "refs/heads/"+branch)
+	if r.offline(err, "branch "+branch+" on "+r.cfg.Remote) {
+		return "", nil
+	}
 	if err != nil {
 		return "", err
 	}
@@ -419,6 +559,9 @@ func (r *Runner) fetchBranch(ctx context.Context, branch string) (string, error)
 		return "", nil
 	}
 	if err := r.git.Fetch(ctx, r.cfg.Remote, "refs/heads/"+branch); err != nil {
+		if r.offline(err, "branch "+branch+" from "+r.cfg.Remote) {
+			return "", nil
+		}
 		return "", fmt.Errorf("fetching branch %s from %s: %w", branch, r.cfg.Remote, err)
 	}
 	return sha, nil
@@ -437,6 +580,22 @@ func (r *Runner) writeState(s *State) error {
 func sha256Hex(b []byte) string {
 	h := sha256.Sum256(b)
 	return hex.EncodeToString(h[:])
+}
+
+// fileSHA256 returns the SHA-256 in lower-case hex and the size of the
+// file at p.
+func fileSHA256(p string) (string, int64, error) {
+	f, err := os.Open(p)
+	if err != nil {
+		return "", 0, err
+	}
+	defer f.Close()
+	h := sha256.New()
+	n, err := io.Copy(h, f)
+	if err != nil {
+		return "", 0, fmt.Errorf("reading %s: %w", p, err)
+	}
+	return hex.EncodeToString(h.Sum(nil)), n, nil
 }
 
 // shortSHA abbreviates a commit for messages.

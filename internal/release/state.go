@@ -3,12 +3,13 @@ package release
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 )
 
 // StateVersion is the version of the state file format.
-const StateVersion = 1
+const StateVersion = 2
 
 // DefaultStatePath is where the state file lives in the release branch.
 const DefaultStatePath = "release/state.json"
@@ -18,32 +19,35 @@ const DefaultStatePath = "release/state.json"
 // commit that creates the branch; postsign reads its parameters from it
 // and adds its own record.
 type State struct {
-	Version    int    `json:"version"`
-	Artifact   string `json:"artifact"`
-	Date       string `json:"date"` // yyyymmdd
-	RC         int    `json:"rc"`
-	Repository string `json:"repository"` // owner/name
-	Branch     string `json:"branch"`
-	Presign    *Half  `json:"presign,omitempty"`
-	Postsign   *Half  `json:"postsign,omitempty"`
+	Version    int      `json:"version"`
+	Artifacts  []string `json:"artifacts"`
+	Date       string   `json:"date"` // yyyymmdd
+	RC         int      `json:"rc"`
+	Repository string   `json:"repository"` // owner/name
+	Branch     string   `json:"branch"`
+	Presign    *Half    `json:"presign,omitempty"`
+	Postsign   *Half    `json:"postsign,omitempty"`
 }
+
+// Set returns the artifacts released.
+func (s *State) Set() Set { return Set(s.Artifacts) }
 
 // Half is what one half of the release did.
 type Half struct {
 	// Tag is the build tag (presign) or the release tag (postsign).
 	Tag string `json:"tag"`
-	// Commit is the commit that was built (presign: the tagged one).
+	// Commit is this checkout's commit that was built.
 	Commit string `json:"commit"`
-	// Targets and BazelArgs are what Bazel built.
-	Targets   []string `json:"targets"`
+	// OpenTitan is the commit of the OpenTitan checkout Bazel ran in,
+	// if it is a git checkout.
+	OpenTitan string `json:"opentitan,omitempty"`
+	// Labels and BazelArgs are what Bazel built.
+	Labels    []string `json:"labels"`
 	BazelArgs []string `json:"bazel_args,omitempty"`
-	// Release is the GitHub release of the archive.
+	// Release is the GitHub release of the archives.
 	Release *ReleaseRecord `json:"release,omitempty"`
-	// Asset is the archive.
-	Asset *AssetRecord `json:"asset,omitempty"`
-	// Digests (presign) are the digests in the archive that the signing
-	// ceremony signs, each with the signature file it must return.
-	Digests []Digest `json:"digests,omitempty"`
+	// Assets are the archives, one per artifact.
+	Assets []AssetRecord `json:"assets,omitempty"`
 	// PullRequest (postsign) brings the entries into the main branch.
 	PullRequest *PullRecord `json:"pull_request,omitempty"`
 	// Done lists the steps completed, in order.
@@ -58,17 +62,25 @@ type ReleaseRecord struct {
 
 // AssetRecord describes a published archive.
 type AssetRecord struct {
-	Name   string `json:"name"`
-	URL    string `json:"url"`
-	SHA256 string `json:"sha256"`
-	Size   int64  `json:"size"`
+	Artifact string `json:"artifact"`
+	Entry    string `json:"entry"` // the extras.json entry
+	Name     string `json:"name"`  // the asset: the entry plus .tar.xz or .zip
+	URL      string `json:"url"`
+	SHA256   string `json:"sha256"`
+	Size     int64  `json:"size"`
 }
 
-// Digest is one digest file of the pre-signing archive.
-type Digest struct {
-	Path      string `json:"path"`      // member path inside the archive
-	SHA256    string `json:"sha256"`    // of the digest file
-	Signature string `json:"signature"` // the signature file expected on the release branch
+// Asset returns the record of artifact's asset, or nil.
+func (h *Half) Asset(artifact string) *AssetRecord {
+	if h == nil {
+		return nil
+	}
+	for i := range h.Assets {
+		if h.Assets[i].Artifact == artifact {
+			return &h.Assets[i]
+		}
+	}
+	return nil
 }
 
 // PullRecord identifies the pull request into the main branch.
@@ -82,20 +94,19 @@ type PullRecord struct {
 // The steps recorded in Half.Done.
 const (
 	StepTag        = "tag"          // presign 1: build tag created and pushed
-	StepBuild      = "build"        // presign 2, postsign 6: Bazel build packaged
-	StepPublish    = "publish"      // presign 2: release published with its asset
-	StepBranch     = "branch"       // presign 3: release branch with the presign entry
-	StepSignatures = "signatures"   // postsign 5: every digest has its signature
-	StepUpload     = "upload"       // postsign 6: draft release with the signed archive
-	StepExtras     = "extras"       // postsign 7: release entry committed
+	StepPublish    = "publish"      // presign 2: release published with every archive
+	StepBranch     = "branch"       // presign 3: release branch with the presign entries
+	StepSignatures = "signatures"   // postsign 5: signature files complete, signature tests pass
+	StepUpload     = "upload"       // postsign 6: draft release with every signed archive
+	StepExtras     = "extras"       // postsign 7: release entries committed
 	StepRelease    = "release"      // postsign 7: release tag pushed, release published and verified
 	StepPull       = "pull-request" // postsign 8: pull request into the main branch
 )
 
 // PresignSteps and PostsignSteps are the steps of each half, in order.
 var (
-	PresignSteps  = []string{StepTag, StepBuild, StepPublish, StepBranch}
-	PostsignSteps = []string{StepSignatures, StepBuild, StepUpload, StepExtras, StepRelease, StepPull}
+	PresignSteps  = []string{StepTag, StepPublish, StepBranch}
+	PostsignSteps = []string{StepSignatures, StepUpload, StepExtras, StepRelease, StepPull}
 )
 
 // Has reports whether step is done.
@@ -133,19 +144,33 @@ func ParseState(name string, data []byte) (*State, error) {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&s); err != nil {
+		var probe struct {
+			Version int `json:"version"`
+		}
+		if json.Unmarshal(data, &probe) == nil && probe.Version != StateVersion {
+			return nil, fmt.Errorf("%s: version %d, this tool reads version %d; finish that release with the tool of its time", name, probe.Version, StateVersion)
+		}
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
 	if s.Version != StateVersion {
 		return nil, fmt.Errorf("%s: version %d, this tool reads version %d", name, s.Version, StateVersion)
 	}
-	if _, err := ParseArtifact(s.Artifact); err != nil {
-		return nil, fmt.Errorf("%s: %w", name, err)
+	if len(s.Artifacts) == 0 {
+		return nil, fmt.Errorf("%s: no artifacts", name)
+	}
+	for _, a := range s.Artifacts {
+		if !artifactName.MatchString(a) {
+			return nil, fmt.Errorf("%s: artifact %q is not a valid name", name, a)
+		}
 	}
 	if err := ParseDate(s.Date); err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
 	if s.RC < 0 || s.RC > 99 {
 		return nil, fmt.Errorf("%s: rc %d is not in 0..99", name, s.RC)
+	}
+	if s.Presign == nil {
+		return nil, errors.Join(fmt.Errorf("%s: no presign record", name))
 	}
 	return &s, nil
 }

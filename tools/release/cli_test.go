@@ -3,8 +3,10 @@ package main
 import (
 	"bytes"
 	"context"
+	"flag"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -19,7 +21,7 @@ func TestHelp(t *testing.T) {
 		if code != 0 || stderr.Len() != 0 || !strings.Contains(out, "Usage: release") || !strings.Contains(out, "Examples:") {
 			t.Errorf("%v: exit %d\nstdout:\n%s\nstderr:\n%s", args, code, out, stderr.String())
 		}
-		if len(args) == 2 && !strings.Contains(out, "-dry-run") {
+		if len(args) == 2 && (!strings.Contains(out, "-dry-run") || !strings.Contains(out, "-opentitan dir")) {
 			t.Errorf("%v: no flags listed:\n%s", args, out)
 		}
 	}
@@ -28,6 +30,7 @@ func TestHelp(t *testing.T) {
 // TestUsageErrors checks the errors for bad command lines.
 func TestUsageErrors(t *testing.T) {
 	t.Parallel()
+	w := newWorld(t)
 	for _, tc := range []struct {
 		args  []string
 		token string
@@ -36,18 +39,23 @@ func TestUsageErrors(t *testing.T) {
 	}{
 		{nil, "ghp_x123", exitUsage, "Usage: release"},
 		{[]string{"publish"}, "ghp_x123", exitUsage, `unknown command "publish"`},
-		{[]string{"presign", "-target", "//a:b", "-repo", "a/b"}, "ghp_x123", exitUsage, "-artifact is required"},
-		{[]string{"presign", "-artifact", "ft", "-target", "//a:b", "-repo", "a/b"}, "ghp_x123", exitUsage, `unknown artifact "ft"; use one of perso, rom_ext`},
-		{[]string{"presign", "-artifact", "perso", "-repo", "a/b"}, "ghp_x123", exitUsage, "-target is required"},
-		{[]string{"presign", "-artifact", "perso", "-target", "//a:b"}, "ghp_x123", exitUsage, "-repo is required"},
-		{[]string{"presign", "-artifact", "perso", "-target", "//a:b", "-repo", "a/b", "-date", "2026-05-13"}, "ghp_x123", exitUsage, "yyyymmdd"},
-		{[]string{"presign", "-artifact", "perso", "-target", "//a:b", "-repo", "a/b", "-rc", "100"}, "ghp_x123", exitUsage, "-rc must be between 0 and 99"},
-		{[]string{"presign", "-artifact", "perso", "-target", "//a:b", "-repo", "a/b", "stray"}, "ghp_x123", exitUsage, `unexpected argument "stray"`},
-		{[]string{"presign", "-artifact", "perso", "-target", "//a:b", "-repo", "a/b"}, "", exitFail, "GITHUB_TOKEN is not set"},
-		{[]string{"postsign", "-repo", "a/b", "-api-url", "http://example.com/"}, "ghp_x123", exitUsage, "-api-url"},
+		{[]string{"presign", "-opentitan", w.ot}, "ghp_x123", exitUsage, "-repo is required"},
+		{[]string{"presign", "-repo", "a/b"}, "ghp_x123", exitUsage, "-opentitan is required"},
+		{[]string{"presign", "-repo", "a", "-opentitan", w.ot}, "ghp_x123", exitUsage, `-repo "a" is not of the form owner/name`},
+		{[]string{"presign", "-repo", "a/b", "-opentitan", w.ot, "-artifacts", "ft"}, "ghp_x123", exitUsage, `-artifacts: unknown artifact "ft"; the settings name perso, rom_ext`},
+		{[]string{"presign", "-repo", "a/b", "-opentitan", w.ot, "-date", "2026-05-13"}, "ghp_x123", exitUsage, "yyyymmdd"},
+		{[]string{"presign", "-repo", "a/b", "-opentitan", w.ot, "-rc", "100"}, "ghp_x123", exitUsage, "-rc must be between 0 and 99"},
+		{[]string{"presign", "-repo", "a/b", "-opentitan", w.ot, "stray"}, "ghp_x123", exitUsage, `unexpected argument "stray"`},
+		{[]string{"presign", "-repo", "a/b", "-opentitan", w.ot, "-config", "../x.json"}, "ghp_x123", exitUsage, `"../x.json" must be a path inside the checkout`},
+		{[]string{"presign", "-repo", "a/b", "-opentitan", w.ot, "-config", "nope.json"}, "ghp_x123", exitFail, "reading the artifact settings: open " + filepath.Join(w.work, "nope.json")},
+		{[]string{"presign", "-repo", "a/b", "-opentitan", w.ot, "-config", "skus/extras.json"}, "ghp_x123", exitFail, "skus/extras.json: no artifacts"},
+		{[]string{"presign", "-repo", "a/b", "-opentitan", w.ot}, "", exitFail, "GITHUB_TOKEN is not set"},
+		{[]string{"postsign", "-repo", "a/b", "-opentitan", w.ot, "-api-url", "http://example.com/"}, "ghp_x123", exitUsage, "-api-url"},
+		{[]string{"postsign", "-repo", "a/b", "-opentitan", w.ot, "-server-url", "ftp://example.com/"}, "ghp_x123", exitUsage, "-server-url"},
+		{[]string{"postsign", "-repo", "a/b", "-opentitan", w.ot, "-retries", "-1"}, "ghp_x123", exitUsage, "-retries must not be negative"},
 	} {
 		var stdout, stderr bytes.Buffer
-		e := &env{stdout: &stdout, stderr: &stderr, wd: t.TempDir(), getenv: func(k string) string {
+		e := &env{stdout: &stdout, stderr: &stderr, wd: w.work, getenv: func(k string) string {
 			if k == "GITHUB_TOKEN" {
 				return tc.token
 			}
@@ -60,54 +68,143 @@ func TestUsageErrors(t *testing.T) {
 	}
 }
 
-// TestPreconditions checks the errors for a checkout the tool refuses.
+// TestPreconditions checks the errors for checkouts the tool refuses.
 func TestPreconditions(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t)
 	w.write(filepath.Join(w.work, "stray.txt"), "x")
-	r := w.run("presign", "-artifact", "perso", "-target", "//fw:perso_presign")
-	if r.code != exitFail || !strings.Contains(r.stderr, "uncommitted changes or untracked files") || !strings.Contains(r.stderr, "stray.txt") {
+	r := w.run("presign")
+	if r.code != exitFail || !strings.Contains(r.stderr, "the working tree "+w.work+" has uncommitted changes or untracked files") || !strings.Contains(r.stderr, "stray.txt") {
 		t.Errorf("dirty tree: exit %d\n%s", r.code, r.stderr)
 	}
 	os.Remove(filepath.Join(w.work, "stray.txt"))
-	r = w.run("postsign", "-target", "//fw:perso_signed")
+	w.write(filepath.Join(w.ot, "local.patch"), "x")
+	r = w.run("presign")
+	if r.code != exitFail || !strings.Contains(r.stderr, "the OpenTitan checkout "+w.ot+" has uncommitted changes") {
+		t.Errorf("dirty OpenTitan: exit %d\n%s", r.code, r.stderr)
+	}
+	os.Remove(filepath.Join(w.ot, "local.patch"))
+	for ot, want := range map[string]string{
+		w.dir:  "has no MODULE.bazel; -opentitan must name an OpenTitan checkout",
+		w.work: "-opentitan names this checkout",
+	} {
+		r = w.runEnv(w.work, nil, append(append([]string{"presign"}, w.common()...), "-opentitan", ot)...)
+		if r.code != exitFail || !strings.Contains(r.stderr, want) {
+			t.Errorf("-opentitan %s: exit %d\n%s", ot, r.code, r.stderr)
+		}
+	}
+	r = w.run("postsign")
 	if r.code != exitFail || !strings.Contains(r.stderr, "branch main") && !strings.Contains(r.stderr, "release/state.json") {
 		t.Errorf("postsign on main: exit %d\n%s", r.code, r.stderr)
 	}
 	w.presign()
-	r = w.run("postsign", "-artifact", "rom_ext", "-target", "//fw:perso_signed")
-	if r.code != exitFail || !strings.Contains(r.stderr, "releases perso, not rom_ext") {
-		t.Errorf("postsign for the wrong artifact: exit %d\n%s", r.code, r.stderr)
+	r = w.run("postsign", "-artifacts", "rom_ext")
+	if r.code != exitFail || !strings.Contains(r.stderr, "releases perso, rom_ext, not rom_ext") {
+		t.Errorf("postsign for the wrong artifacts: exit %d\n%s", r.code, r.stderr)
+	}
+	r = w.run("postsign", "-branch", "main")
+	if r.code != exitFail || !strings.Contains(r.stderr, `the checked-out branch is "`+branch+`", not main`) {
+		t.Errorf("postsign -branch main: exit %d\n%s", r.code, r.stderr)
 	}
 	// Someone else pushed the signatures: the local branch is behind.
 	w.sign(branch)
 	w.git(w.work, "reset", "--quiet", "--hard", "HEAD^")
-	r = w.run("postsign", "-target", "//fw:perso_signed")
+	r = w.run("postsign")
 	if r.code != exitFail || !strings.Contains(r.stderr, "git pull --ff-only") {
 		t.Errorf("postsign behind the remote: exit %d\n%s", r.code, r.stderr)
 	}
 }
 
-// TestDeterministicBuild builds the pre-signing archive in two separate
-// repositories with the same content (the fake bazel gives its outputs
-// random timestamps): the archives must be identical, byte for byte.
-func TestDeterministicBuild(t *testing.T) {
+// TestFlags runs a whole release with every flag that has a default set
+// to something else, from another directory, and checks each one's
+// effect.
+func TestFlags(t *testing.T) {
 	t.Parallel()
-	var archives [][]byte
-	for i := 0; i < 2; i++ {
-		w := newWorld(t)
-		out := filepath.Join(w.dir, "out")
-		w.presign("-out", out)
-		b, err := os.ReadFile(filepath.Join(out, "presign_perso.tar.xz"))
+	w := newWorld(t)
+	// Another remote name, main branch, settings, extras and state paths.
+	w.git(w.work, "remote", "rename", "origin", "upstream")
+	w.git(w.work, "branch", "-m", "main", "trunk")
+	w.git(w.work, "push", "--quiet", "upstream", "trunk")
+	w.git(w.remote, "symbolic-ref", "HEAD", "refs/heads/trunk")
+	w.git(w.remote, "branch", "-D", "main")
+	w.git(w.work, "mv", "release/artifacts.json", "cfg.json")
+	w.git(w.work, "mv", "skus/extras.json", "skus/other.json")
+	w.git(w.work, "commit", "--quiet", "-m", "move things")
+	w.git(w.work, "push", "--quiet", "upstream", "trunk")
+	elsewhere := t.TempDir()
+	flags := []string{
+		"-C", w.work, "-config", "cfg.json", "-extras", "skus/other.json", "-state", "meta/run.json",
+		"-remote", "upstream", "-base", "trunk", "-title", "Provisioning 2026-05-13", "-notes", "Hand-written notes.",
+		"-bazel-arg=--config=release", "-bazel-arg", "--jobs=2", "-upload-url", w.gh.UploadURL(), "-lock-timeout", "5s",
+	}
+	// The OpenTitan checkout is given relative to the directory the tool
+	// runs in; under bazel run that is $BUILD_WORKING_DIRECTORY.
+	rel, err := filepath.Rel(elsewhere, w.ot)
+	if err != nil {
+		t.Fatal(err)
+	}
+	vars := map[string]string{"BUILD_WORKING_DIRECTORY": elsewhere, "BUILD_WORKSPACE_DIRECTORY": w.dir}
+	common := append(w.common(), flags...)
+	for i, f := range common {
+		if f == w.ot {
+			common[i] = rel
+		}
+	}
+	r := w.runEnv(t.TempDir(), vars, append([]string{"presign", "-artifacts", "rom_ext", "-date", "20260601", "-rc", "7"}, common...)...)
+	if r.code != 0 {
+		t.Fatalf("presign: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	const b = "release/rom_ext_20260601_rc07"
+	if w.remoteRef("refs/tags/ROM_EXT_BUILD_20260601_rc07") == "" || w.remoteRef("refs/heads/"+b) == "" {
+		t.Errorf("remote refs:\n%s", w.remoteRefs())
+	}
+	for _, f := range []string{"skus/other.json", "meta/run.json"} {
+		if out := w.git(w.work, "show", "--name-only", "--format=", b); !strings.Contains(out, f) {
+			t.Errorf("the presign commit does not change %s: %s", f, out)
+		}
+	}
+	if log := w.bazelLog(); !strings.Contains(log, "--config=release --jobs=2") {
+		t.Errorf("bazel did not get the -bazel-arg options:\n%s", log)
+	}
+	rels := w.gh.Releases()
+	if rels[0].Name != "Provisioning 2026-05-13" || rels[0].Body != "Hand-written notes." {
+		t.Errorf("release title %q, notes %q", rels[0].Name, rels[0].Body)
+	}
+	w.statePath = "meta/run.json"
+	w.sign(b)
+	r = w.runEnv(t.TempDir(), vars, append([]string{"postsign", "-branch", b, "-artifacts", "rom_ext"}, common...)...)
+	if r.code != 0 {
+		t.Fatalf("postsign: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	if pulls := w.gh.Pulls(); len(pulls) != 1 || pulls[0].Base != "trunk" || pulls[0].Head != b+"-to-trunk" {
+		t.Errorf("pull requests %+v", pulls)
+	}
+	if got := w.git(w.remote, "show", b+"-to-trunk:skus/other.json"); !strings.Contains(got, "rom_ext_release") {
+		t.Errorf("the pull request's extras:\n%s", got)
+	}
+}
+
+// TestEveryFlagIsTested checks that each flag of each command appears,
+// as "-name" or "-name=", in this package's tests, so that none goes
+// untried: the tests above give each one a non-default value.
+func TestEveryFlagIsTested(t *testing.T) {
+	var src strings.Builder
+	files, _ := filepath.Glob("*_test.go")
+	for _, f := range files {
+		b, err := os.ReadFile(f)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := w.gh.Releases()[0].Assets[0].Data; !bytes.Equal(got, b) {
-			t.Error("the uploaded asset differs from the archive in -out")
-		}
-		archives = append(archives, b)
+		src.Write(b)
 	}
-	if !bytes.Equal(archives[0], archives[1]) {
-		t.Error("two builds of the same commit gave different archives")
+	for _, cmd := range commands {
+		fs := flag.NewFlagSet(cmd.name, flag.ContinueOnError)
+		var o options
+		o.register(cmd, fs, &env{getenv: func(string) string { return "" }})
+		fs.VisitAll(func(f *flag.Flag) {
+			if !regexp.MustCompile(`"-` + regexp.QuoteMeta(f.Name) + `[="]`).MatchString(src.String()) {
+				t.Errorf("%s: no test passes -%s", cmd.name, f.Name)
+			}
+		})
 	}
 }

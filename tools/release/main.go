@@ -1,17 +1,21 @@
-// Command release automates the two halves of the release process of the
-// ot_provisioning_exts module (docs/release.md):
+// Command release automates the two halves of a release of the signed
+// provisioning artifacts (docs/release.md), as ot-sku's release flow does:
+// Bazel runs in an OpenTitan checkout, with this checkout as the module
+// ot_provisioning_exts (--override_module) and --stamp; git, tags and
+// branches stay in this checkout.
 //
-//	go run ./tools/release presign -artifact perso -target //release:presign_perso
-//	go run ./tools/release postsign -target //release:perso_signed
+//	bazel run //tools:release -- presign -opentitan ~/opentitan -artifacts perso,rom_ext
+//	bazel run //tools:release -- postsign -opentitan ~/opentitan
 //
-// presign (steps 1-3) tags the build, builds the pre-signing binaries and
-// digests with Bazel, publishes them as a GitHub release and creates the
-// release branch with the presign_<artifact> entry of skus/extras.json.
-// postsign (steps 5-8), run on the release branch once the signing
-// ceremony's signatures are merged into it, builds and publishes the
-// signed binaries, records <artifact>_release, tags the release and opens
-// the pull request into main. Both resume after a failure; -dry-run shows
-// every step without changing anything. Run it with -h for the flags.
+// presign (steps 1-3) tags the build, builds each artifact's pre-signing
+// archive (@provisioning_exts//open/<a>:presign_<a>), publishes them as a
+// GitHub prerelease and pushes the release branch with the presign_<a>
+// entries of skus/extras.json. postsign (steps 5-8), on the release branch
+// once the signing ceremony's signatures are merged into it, checks the
+// signatures, runs the signature tests, builds and publishes the signed
+// archives (<a>_release), records them, tags the release and opens the
+// pull request into main. Both resume after a failure; -dry-run shows
+// every step without changing anything, with no network if need be.
 package main
 
 import (
@@ -62,36 +66,43 @@ const (
 const topUsage = `Usage: release <command> [flags]
 
 release automates the two halves of a release of the signed provisioning
-artifacts (docs/release.md walks through the whole process):
+artifacts (docs/release.md walks through the whole process). Bazel runs in
+an OpenTitan checkout (-opentitan) with this checkout as the module
+ot_provisioning_exts; git, tags and branches stay in this checkout.
 
-  presign    steps 1-3: tag ARTIFACT_BUILD_<date>_rcNN, build the pre-signing
-             binaries and digests with Bazel, publish presign_<artifact>.tar.xz
-             as a GitHub release, and push the release branch
-             release/<artifact>_<date>_rcNN with the presign_<artifact> entry
-             of skus/extras.json and the state file release/state.json.
+  presign    steps 1-3: tag <ARTIFACTS>_BUILD_<date>_rcNN, build each
+             artifact's pre-signing archive (presign_<a>.tar.xz or .zip),
+             publish them as a GitHub prerelease, and push the release branch
+             release/<artifacts>_<date>_rcNN with the presign_<a> entries of
+             skus/extras.json and the state file release/state.json.
   postsign   steps 5-8, on the release branch after the signing ceremony's
-             signatures are merged into it: check the signatures, build and
-             publish <artifact>_release.tar.xz, record <artifact>_release,
-             tag ARTIFACT_RELEASE_<date>_rcNN, and open the pull request that
-             brings both entries into main.
+             signatures are merged into it: check the signature files, run
+             the signature tests, build and publish the signed archives
+             (<a>_release), record them, tag <ARTIFACTS>_RELEASE_<date>_rcNN,
+             and open the pull request that brings the entries into main.
   help [command]
 
 Run 'release <command> -h' for the flags of a command.
 
+The labels, signature directories and signature suffixes of each artifact
+are in release/artifacts.json (-config). Several artifacts released in one
+run share one tag, one release, one branch and one pull request per half.
+
 Both halves resume after a failure: run the same command again. They never
-move a tag, replace a release or overwrite an asset; an asset of the same
-name and digest is not uploaded again, one with another digest is an error.
--dry-run prints every step and changes nothing.
+move a tag, replace a release or overwrite an asset; an asset already on the
+release is reused, not rebuilt (a stamped rebuild may differ). -dry-run
+prints every git, Bazel and GitHub step and changes nothing; it needs no
+network, and with one it also reads what exists.
 
 The GitHub token comes from $GITHUB_TOKEN only and is never printed.
 $GITHUB_REPOSITORY, $GITHUB_API_URL and $GITHUB_SERVER_URL (set in GitHub
 Actions) are the defaults of -repo, -api-url and -server-url.
 
 Examples:
-  release presign -artifact perso -target //release:presign_perso -dry-run
-  release presign -artifact rom_ext -target //release:presign_rom_ext -bazel bazelisk
-  git switch release/perso_20260513_rc00 && git pull --ff-only
-  release postsign -target //release:perso_signed
+  bazel run //tools:release -- presign -opentitan ~/opentitan -dry-run
+  bazel run //tools:release -- presign -opentitan ~/opentitan -artifacts perso,rom_ext
+  git switch release/perso_rom_ext_20260513_rc00 && git pull --ff-only
+  bazel run //tools:release -- postsign -opentitan ~/opentitan
 
 Exit status: 0 on success (or nothing to do), 1 if a step failed, 2 for a
 bad command line.
@@ -109,71 +120,79 @@ type command struct {
 var commands = []*command{
 	{
 		name:  "presign",
-		short: "steps 1-3: tag, build and publish the pre-signing archive, push the release branch",
+		short: "steps 1-3: tag, build and publish the pre-signing archives, push the release branch",
 		flags: func(o *options, fs *flag.FlagSet) {
-			fs.StringVar(&o.artifact, "artifact", "", "the artifact to release: "+strings.Join(release.Artifacts, " or ")+" (required)")
+			fs.StringVar(&o.artifacts, "artifacts", "", "the artifacts to release, comma-separated, such as perso,rom_ext (default: every artifact of -config)")
 			fs.StringVar(&o.date, "date", "", "the release `date` as yyyymmdd (default: today in UTC); pass the date of an unfinished run to resume it on a later day")
 			fs.IntVar(&o.rc, "rc", -1, "the release candidate `number` 0-99; -1 resumes the day's unfinished one, else takes the next free one")
 		},
 		run: func(ctx context.Context, r *release.Runner) error { return r.Presign(ctx) },
 		long: `
-Steps 1-3 of the release process, in the checkout of the commit to release
-(usually main), whose working tree must be clean:
+Steps 1-3 of the release process, in a clean checkout of the commit to
+release (usually main):
 
- 1. Tag: ARTIFACT_BUILD_<date>_rcNN (annotated) at HEAD, pushed to -remote.
-    rcNN is the day's next free number, looking at the tags here and on the
-    remote; an unfinished run of the day is resumed instead (see -rc).
- 2. Build the -target labels with Bazel at the tag and package their
-    outputs (bazel cquery --output=files) reproducibly as
-    presign_<artifact>.tar.xz, under presign_<artifact>/, with a SHA256SUMS
-    file. Outputs named *.digest are the digests the signing ceremony signs;
-    there must be at least one. Publish the archive as a pre-release for the
-    tag (created as a draft, the asset uploaded, then published).
- 3. Create the branch release/<artifact>_<date>_rcNN at the tag, download the
-    published asset and check it against the local sha256 and as an archive,
-    set presign_<artifact> in skus/extras.json, write release/state.json,
-    commit, and push the branch. The checkout is left on the branch.
+ 1. Tag: <ARTIFACTS>_BUILD_<date>_rcNN (annotated; PERSO_ROM_EXT_BUILD_... for
+    perso and rom_ext, PERSO_BUILD_... for perso alone) at HEAD, pushed to
+    -remote. rcNN is the day's next free number, looking at the tags here
+    and on the remote; an unfinished run of the day is resumed (see -rc).
+ 2. Build, in the OpenTitan checkout:
+      bazel build --override_module=ot_provisioning_exts=<this checkout>
+                  --stamp <-bazel-arg...> -- <each presign_label>
+    and find each label's one output with bazel cquery --output=files: a
+    .tar.xz or .zip with a BUILD.bazel at its root and at least one digest
+    (*<digest_suffix>). Each is published as built, named presign_<a> plus
+    its extension, on a draft release of the tag; GitHub's sha256 digest of
+    each upload must match the file's. The release is then published as a
+    prerelease.
+ 3. Create the branch release/<artifacts>_<date>_rcNN at the tag, download
+    every published asset and check it against its sha256 and as an
+    archive, set the presign_<a> entries of skus/extras.json (URL, sha256,
+    integrity, provenance), write release/state.json, commit, and push the
+    branch. The checkout is left on the branch.
 
 Examples:
-  release presign -artifact perso -target //release:presign_perso -dry-run
-  release presign -artifact perso -target "//release:presign_perso //release:perso_digests"
-  release presign -artifact rom_ext -target //release:presign_rom_ext -date 20260513 -rc 1
+  release presign -opentitan ../opentitan -dry-run
+  release presign -opentitan ../opentitan -artifacts rom_ext -bazel ./bazelisk.sh
+  release presign -opentitan ../opentitan -date 20260513 -rc 1 -bazel-arg=--config=release
 `,
 	},
 	{
 		name:  "postsign",
-		short: "steps 5-8: check signatures, build and publish the signed archive, tag, open the pull request",
+		short: "steps 5-8: check the signatures, build and publish the signed archives, tag, open the pull request",
 		flags: func(o *options, fs *flag.FlagSet) {
-			fs.StringVar(&o.artifact, "artifact", "", "if set, check that the release branch is for this artifact")
+			fs.StringVar(&o.artifacts, "artifacts", "", "if set, check that the release branch releases exactly these artifacts (comma-separated)")
 			fs.StringVar(&o.branch, "branch", "", "the release `branch`, which must be checked out (default: the current branch)")
 		},
 		run: func(ctx context.Context, r *release.Runner) error { return r.Postsign(ctx) },
 		long: `
-Steps 5-8 of the release process, in a checkout of the release branch
-(release/<artifact>_<date>_rcNN) that is up to date with the remote and
-clean. The artifact, date, rc and tags come from release/state.json, which
-presign committed on the branch.
+Steps 5-8 of the release process, in a clean checkout of the release branch
+(release/<artifacts>_<date>_rcNN) that is up to date with the remote. The
+artifacts, date, rc and tags come from release/state.json, which presign
+committed on the branch.
 
- 5. Signatures: download presign_<artifact>.tar.xz (checked against the
-    recorded sha256) and check that every digest D.digest in it has its
-    signature signatures/<artifact>/D.sig committed on the branch, non-empty,
-    and that there are no other .sig files there.
- 6. Build the -target labels (the signed binaries, which use the pre-signing
-    archive through @provisioning_exts_extra and the signature files), package
-    them as <artifact>_release.tar.xz and upload it to a draft release for
-    ARTIFACT_RELEASE_<date>_rcNN.
- 7. Set <artifact>_release in skus/extras.json to the release's download URL,
-    record the run in release/state.json, commit, tag the commit
-    ARTIFACT_RELEASE_<date>_rcNN, push branch and tag together, publish the
-    release and download the asset to verify it.
- 8. Push the branch release/<artifact>_<date>_rcNN-to-main (main plus one
-    commit setting presign_<artifact> and <artifact>_release), open a pull
-    request from it into -base, and record it in release/state.json (a last
-    commit on the release branch).
+ 5. Signatures: download each pre-signing archive (checked against its
+    sha256) and check that every digest D<digest_suffix> in it has
+    D<suffix> committed in the artifact's signatures_dir for every one of
+    its signature_suffixes (.ecdsa_sig and .spx_sig), none empty, and no
+    stray signature files. Then run every artifact's signature test:
+      bazel test --override_module=ot_provisioning_exts=<this checkout>
+                 <-bazel-arg...> --test_output=errors -- <signature_test_label...>
+    Nothing is built or published unless they pass.
+ 6. Build the release_labels (stamped, as in presign) and upload each
+    archive, named <a>_release plus its extension, to a draft release of
+    <ARTIFACTS>_RELEASE_<date>_rcNN, checking GitHub's digests.
+ 7. Set the <a>_release entries of skus/extras.json, record the run in
+    release/state.json, commit, tag the commit, push branch and tag
+    together, publish the release (a prerelease) and download every asset
+    to verify it.
+ 8. Push the branch release/<artifacts>_<date>_rcNN-to-main (main plus one
+    commit setting the presign_<a> and <a>_release entries), open a pull
+    request from it into -base, and record it in release/state.json (a
+    last commit on the release branch).
 
 Examples:
-  release postsign -target //release:perso_signed -dry-run
-  release postsign -artifact rom_ext -target //release:rom_ext_signed -bazel bazelisk
+  release postsign -opentitan ../opentitan -dry-run
+  release postsign -opentitan ../opentitan -branch release/perso_rom_ext_20260513_rc00 -title "Perso and ROM_EXT 2026-05-13"
 `,
 	},
 }
@@ -189,52 +208,45 @@ func findCommand(name string) *command {
 
 // options are the flags.
 type options struct {
-	artifact, date, branch string
-	rc                     int
+	artifacts, date, branch string
+	rc                      int
 
-	dir, repo, remote, base           string
-	bazel                             string
-	bazelArgs, targets                listFlag
-	outDir, extras, state, signatures string
-	apiURL, uploadURL, serverURL      string
-	allowInsecure, dryRun             bool
-	timeout, backoff, lockTimeout     time.Duration
-	retries                           int
+	dir, opentitan, config, repo, remote, base string
+	title, notes                               string
+	bazel                                      string
+	bazelArgs                                  listFlag
+	extras, state                              string
+	apiURL, uploadURL, serverURL               string
+	allowInsecure, dryRun                      bool
+	timeout, backoff, lockTimeout              time.Duration
+	retries                                    int
 }
 
-// listFlag is a repeatable flag; -target also splits each value at white
-// space and commas, so that a workflow input can list several targets.
-type listFlag struct {
-	vals  []string
-	split bool
-}
+// listFlag is a repeatable flag.
+type listFlag []string
 
-func (l *listFlag) String() string { return strings.Join(l.vals, " ") }
+func (l *listFlag) String() string { return strings.Join(*l, " ") }
 
 func (l *listFlag) Set(v string) error {
-	if !l.split {
-		l.vals = append(l.vals, v)
-		return nil
-	}
-	l.vals = append(l.vals, strings.FieldsFunc(v, func(r rune) bool { return r == ',' || r == ' ' || r == '\t' || r == '\n' })...)
+	*l = append(*l, v)
 	return nil
 }
 
 func (o *options) register(cmd *command, fs *flag.FlagSet, e *env) {
 	cmd.flags(o, fs)
-	o.targets.split = true
-	fs.Var(&o.targets, "target", "a Bazel `label` to build (repeatable; a value may list several, separated by spaces or commas)")
-	fs.StringVar(&o.bazel, "bazel", "bazel", "the Bazel `binary` (bazel or bazelisk)")
-	fs.Var(&o.bazelArgs, "bazel-arg", "an `option` for bazel build, cquery and info, such as --config=release (repeatable)")
-	fs.BoolVar(&o.dryRun, "dry-run", false, "print every step, change nothing (no tag, build, release, upload, commit, push or pull request)")
-	fs.StringVar(&o.dir, "C", "", "run in the git working tree `dir` (default: the current directory)")
+	fs.StringVar(&o.opentitan, "opentitan", "", "the OpenTitan checkout `dir` that Bazel runs in (required), such as lowRISC/opentitan at earlgrey_1.0.0")
+	fs.StringVar(&o.config, "config", release.DefaultSettingsPath, "the artifact settings `file` (labels, signature directories and suffixes), relative to the checkout")
+	fs.StringVar(&o.bazel, "bazel", "bazel", "the Bazel `binary`, such as bazelisk or ./bazelisk.sh (a relative path is taken in the OpenTitan checkout)")
+	fs.Var(&o.bazelArgs, "bazel-arg", "an `option` for every bazel build, cquery and test, such as --config=release (repeatable)")
+	fs.StringVar(&o.title, "title", "", "the GitHub release's `title` (default: the tag)")
+	fs.StringVar(&o.notes, "notes", "", "the GitHub release's `notes` (default: generated: what was built, from which commits)")
+	fs.BoolVar(&o.dryRun, "dry-run", false, "print every step, change nothing (no tag, build, release, upload, commit, push or pull request); works offline")
+	fs.StringVar(&o.dir, "C", "", "this checkout, where git runs (default: $BUILD_WORKSPACE_DIRECTORY under bazel run, else the current directory)")
 	fs.StringVar(&o.repo, "repo", e.getenv("GITHUB_REPOSITORY"), "the GitHub repository as `owner/name` (default: $GITHUB_REPOSITORY)")
 	fs.StringVar(&o.remote, "remote", "origin", "the git `remote` of that repository")
 	fs.StringVar(&o.base, "base", "main", "the main `branch`, which the final pull request targets")
-	fs.StringVar(&o.outDir, "out", "", "keep the built archives in `dir` (default: a temporary directory, removed at the end)")
-	fs.StringVar(&o.extras, "extras", "skus/extras.json", "the extras.json `path` in the working tree")
-	fs.StringVar(&o.state, "state", release.DefaultStatePath, "the state file's `path` in the working tree")
-	fs.StringVar(&o.signatures, "signatures", "signatures", "the `directory` (in the working tree) whose <artifact>/ subdirectory holds the signature files")
+	fs.StringVar(&o.extras, "extras", "skus/extras.json", "the extras.json `path` in the checkout")
+	fs.StringVar(&o.state, "state", release.DefaultStatePath, "the state file's `path` in the checkout")
 	fs.StringVar(&o.apiURL, "api-url", e.getenv("GITHUB_API_URL"), "the GitHub REST API base `URL` (default: $GITHUB_API_URL, else "+github.DefaultAPIURL+")")
 	fs.StringVar(&o.uploadURL, "upload-url", "", "the base `URL` for asset uploads if a release names none (default: uploads.github.com for github.com)")
 	fs.StringVar(&o.serverURL, "server-url", e.getenv("GITHUB_SERVER_URL"), "GitHub's web `URL`, the base of release download URLs (default: $GITHUB_SERVER_URL, else https://github.com)")
@@ -334,36 +346,6 @@ func redact(s, token string) string {
 
 // runner checks the flags and builds the release runner.
 func (o *options) runner(ctx context.Context, cmd *command, e *env, token string) (*release.Runner, error) {
-	cfg := release.Config{
-		Repository: o.repo, Remote: o.remote, Base: o.base,
-		Date: o.date, RC: o.rc, Branch: o.branch,
-		Targets:       o.targets.vals,
-		Bazel:         release.Bazel{Binary: o.bazel, Args: o.bazelArgs.vals, Log: e.stderr},
-		ExtrasPath:    filepath.ToSlash(o.extras),
-		StatePath:     filepath.ToSlash(o.state),
-		SignaturesDir: filepath.ToSlash(o.signatures),
-		OutDir:        o.outDir,
-		ServerURL:     o.serverURL,
-		LockTimeout:   o.lockTimeout,
-		DryRun:        o.dryRun,
-		Download: download.Options{
-			Timeout: o.timeout, Retries: o.retries, Backoff: o.backoff,
-			AllowInsecure: o.allowInsecure, UserAgent: "ot-provisioning-exts-release",
-		},
-	}
-	if cmd.name == "presign" && o.artifact == "" {
-		return nil, usagef("-artifact is required (%s)", strings.Join(release.Artifacts, " or "))
-	}
-	if o.artifact != "" {
-		a, err := release.ParseArtifact(o.artifact)
-		if err != nil {
-			return nil, usagef("-artifact: %v", err)
-		}
-		cfg.Artifact = a
-	}
-	if cmd.name == "presign" && len(cfg.Targets) == 0 {
-		return nil, usagef("-target is required: the Bazel labels that build the pre-signing binaries and their .digest files")
-	}
 	if o.date != "" {
 		if err := release.ParseDate(o.date); err != nil {
 			return nil, usagef("-date: %v", err)
@@ -378,16 +360,19 @@ func (o *options) runner(ctx context.Context, cmd *command, e *env, token string
 		}
 		return nil, usagef("-repo %q is not of the form owner/name", o.repo)
 	}
+	if o.opentitan == "" {
+		return nil, usagef("-opentitan is required: the OpenTitan checkout that Bazel runs in")
+	}
 	if o.retries < 0 || o.timeout <= 0 {
 		return nil, usagef("-retries must not be negative and -timeout must be positive")
 	}
-	for _, p := range []string{cfg.ExtrasPath, cfg.StatePath, cfg.SignaturesDir} {
+	for _, p := range []string{o.extras, o.state, o.config} {
 		if filepath.IsAbs(p) || strings.HasPrefix(filepath.Clean(p), "..") {
-			return nil, usagef("%q must be a path inside the working tree", p)
+			return nil, usagef("%q must be a path inside the checkout", p)
 		}
 	}
 	if token == "" && !o.dryRun {
-		return nil, errors.New("GITHUB_TOKEN is not set; the release needs a token that may push and write releases (contents: write) and, for postsign, open pull requests (pull-requests: write). -dry-run works without one for a public repository")
+		return nil, errors.New("GITHUB_TOKEN is not set; the release needs a token that may push and write releases (contents: write) and, for postsign, open pull requests (pull-requests: write). -dry-run works without one")
 	}
 	apiURL := o.apiURL
 	if apiURL == "" {
@@ -410,15 +395,58 @@ func (o *options) runner(ctx context.Context, cmd *command, e *env, token string
 	if err != nil {
 		return nil, usagef("%v", err)
 	}
+	// Under bazel run, the checkout is the workspace and relative paths
+	// are the user's (the tool runs in its runfiles).
+	wd := e.wd
+	if d := e.getenv("BUILD_WORKING_DIRECTORY"); d != "" {
+		wd = d
+	}
 	dir := o.dir
-	if dir == "" {
-		dir = e.wd
-	} else if !filepath.IsAbs(dir) {
-		dir = filepath.Join(e.wd, dir)
+	switch {
+	case dir == "" && e.getenv("BUILD_WORKSPACE_DIRECTORY") != "":
+		dir = e.getenv("BUILD_WORKSPACE_DIRECTORY")
+	case dir == "":
+		dir = wd
+	case !filepath.IsAbs(dir):
+		dir = filepath.Join(wd, dir)
+	}
+	ot := o.opentitan
+	if !filepath.IsAbs(ot) {
+		ot = filepath.Join(wd, ot)
 	}
 	repo, err := gitcli.Open(ctx, dir)
 	if err != nil {
 		return nil, err
+	}
+	data, err := os.ReadFile(filepath.Join(repo.Dir, filepath.FromSlash(o.config)))
+	if err != nil {
+		return nil, fmt.Errorf("reading the artifact settings: %w", err)
+	}
+	settings, err := release.ParseSettings(filepath.ToSlash(o.config), data)
+	if err != nil {
+		return nil, err
+	}
+	var set release.Set
+	if cmd.name == "presign" || o.artifacts != "" {
+		if set, err = settings.Select(o.artifacts); err != nil {
+			return nil, usagef("-artifacts: %v", err)
+		}
+	}
+	cfg := release.Config{
+		Settings: settings, Artifacts: set,
+		Repository: o.repo, Remote: o.remote, Base: o.base,
+		Date: o.date, RC: o.rc, Branch: o.branch,
+		Title: o.title, Notes: o.notes,
+		Bazel:       release.Bazel{Binary: o.bazel, Dir: ot, Module: repo.Dir, Args: o.bazelArgs, Log: e.stderr},
+		ExtrasPath:  filepath.ToSlash(o.extras),
+		StatePath:   filepath.ToSlash(o.state),
+		ServerURL:   o.serverURL,
+		LockTimeout: o.lockTimeout,
+		DryRun:      o.dryRun,
+		Download: download.Options{
+			Timeout: o.timeout, Retries: o.retries, Backoff: o.backoff,
+			AllowInsecure: o.allowInsecure, UserAgent: "ot-provisioning-exts-release",
+		},
 	}
 	r := release.NewRunner(cfg, repo, gh, e.stdout)
 	if e.now != nil {

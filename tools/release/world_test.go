@@ -1,24 +1,31 @@
 package main
 
 import (
+	"archive/zip"
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"sort"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/ot-provisioning-exts/ot-provisioning-exts/internal/extras"
 	"github.com/ot-provisioning-exts/ot-provisioning-exts/internal/github/githubtest"
 	"github.com/ot-provisioning-exts/ot-provisioning-exts/internal/release"
 	"github.com/ot-provisioning-exts/ot-provisioning-exts/internal/tarxz"
 )
 
 // The tests run real git against bare repositories in temporary
-// directories, a fake GitHub (githubtest) and a fake bazel script.
+// directories, a fake GitHub (githubtest) and a fake bazel: this test
+// binary itself, run through a small script (see fakeBazelMain).
 
 const (
 	testToken = "ghp_releasetesttoken0123456789"
@@ -27,8 +34,12 @@ const (
 )
 
 // TestMain gives git an identity and keeps it away from the user's and
-// the system's configuration, for every test (they run in parallel).
+// the system's configuration, for every test (they run in parallel). Run
+// with $RELEASE_FAKE_BAZEL set, the binary is the fake bazel instead.
 func TestMain(m *testing.M) {
+	if dir := os.Getenv("RELEASE_FAKE_BAZEL"); dir != "" {
+		os.Exit(fakeBazelMain(dir, os.Args[1:]))
+	}
 	for k, v := range map[string]string{
 		"GIT_AUTHOR_NAME":     "Release Test",
 		"GIT_AUTHOR_EMAIL":    "release@example.com",
@@ -43,20 +54,47 @@ func TestMain(m *testing.M) {
 }
 
 // world is a repository on a "GitHub": a bare remote, a maintainer's
-// clone, the fake API and a fake bazel.
+// clone, an OpenTitan checkout, the fake API and a fake bazel.
 type world struct {
-	t        *testing.T
-	dir      string
-	remote   string // the bare repository
-	work     string // the maintainer's checkout
-	gh       *githubtest.Server
-	bazel    string // the fake bazel script
-	execroot string
-	// failBazel makes the fake bazel fail while it exists; rejectPush
-	// makes the remote reject pushes of refs matching the regular
-	// expression it holds.
-	failBazel, rejectPush string
+	t      *testing.T
+	dir    string
+	remote string // the bare repository
+	work   string // the maintainer's checkout
+	ot     string // the OpenTitan checkout
+	gh     *githubtest.Server
+	bazel  string // the fake bazel script
+	// bazelDir holds the fake bazel's execution root, its log
+	// (bazel.log, one command line per line) and its fault switches:
+	// fail-build, fail-test make those commands fail while they exist.
+	bazelDir string
+	// statePath is the state file's path, if not the default.
+	statePath string
+	// rejectPush makes the remote reject pushes of refs matching the
+	// regular expression it holds, while it exists.
+	rejectPush string
 }
+
+// testSettings are the artifact settings of the test repository: perso
+// builds .tar.xz archives, rom_ext .zip ones (see fakeBazelMain).
+const testSettings = `{
+  "perso": {
+    "presign_label": "@provisioning_exts//open/perso:presign_perso",
+    "release_label": "@provisioning_exts//open/perso:perso_release",
+    "signature_test_label": "@provisioning_exts//open/perso:signature_test",
+    "signatures_dir": "skus/open/signatures/perso",
+    "digest_suffix": ".digest",
+    "signature_suffixes": [".ecdsa_sig", ".spx_sig"]
+  },
+  "rom_ext": {
+    "presign_label": "@provisioning_exts//open/rom_ext:presign_rom_ext",
+    "release_label": "@provisioning_exts//open/rom_ext:rom_ext_release",
+    "signature_test_label": "@provisioning_exts//open/rom_ext:signature_test",
+    "signatures_dir": "skus/open/signatures/rom_ext",
+    "digest_suffix": ".digest",
+    "signature_suffixes": [".ecdsa_sig", ".spx_sig"]
+  }
+}
+`
 
 func newWorld(t *testing.T) *world {
 	t.Helper()
@@ -65,8 +103,8 @@ func newWorld(t *testing.T) *world {
 		t: t, dir: dir,
 		remote:     filepath.Join(dir, "remote.git"),
 		work:       filepath.Join(dir, "work"),
-		execroot:   filepath.Join(dir, "execroot"),
-		failBazel:  filepath.Join(dir, "fail-bazel"),
+		ot:         filepath.Join(dir, "opentitan"),
+		bazelDir:   filepath.Join(dir, "bazel"),
 		rejectPush: filepath.Join(dir, "reject-push"),
 	}
 	w.git(dir, "-c", "init.defaultBranch=main", "init", "--quiet", "--bare", w.remote)
@@ -88,19 +126,31 @@ exit 0
 	os.Chmod(hook, 0o755)
 
 	w.git(dir, "-c", "init.defaultBranch=main", "init", "--quiet", w.work)
+	w.write(filepath.Join(w.work, "MODULE.bazel"), "module(name = \"ot_provisioning_exts\")\n")
 	w.write(filepath.Join(w.work, "skus", "extras.json"), "{}\n")
+	w.write(filepath.Join(w.work, "release", "artifacts.json"), testSettings)
 	w.write(filepath.Join(w.work, ".gitignore"), "bazel-*\n")
-	w.write(filepath.Join(w.work, "fw", "perso_presign.src"), "perso firmware v1\n")
-	w.write(filepath.Join(w.work, "fw", "rom_ext_presign.src"), "rom_ext firmware v1\n")
-	w.write(filepath.Join(w.work, "README.md"), "test repository\n")
+	w.write(filepath.Join(w.work, "skus", "open", "perso", "perso.src"), "perso firmware v1\n")
+	w.write(filepath.Join(w.work, "skus", "open", "rom_ext", "rom_ext.src"), "rom_ext firmware v1\n")
 	w.git(w.work, "add", ".")
 	w.git(w.work, "commit", "--quiet", "-m", "initial")
 	w.git(w.work, "remote", "add", "origin", w.remote)
 	w.git(w.work, "push", "--quiet", "origin", "main")
 
-	w.bazel = filepath.Join(dir, "bazel")
-	w.write(w.bazel, fmt.Sprintf(fakeBazel, w.execroot, w.failBazel))
+	w.git(dir, "-c", "init.defaultBranch=master", "init", "--quiet", w.ot)
+	w.write(filepath.Join(w.ot, "MODULE.bazel"), "module(name = \"lowrisc_opentitan\")\n")
+	w.write(filepath.Join(w.ot, ".gitignore"), "bazel-*\n")
+	w.git(w.ot, "add", ".")
+	w.git(w.ot, "commit", "--quiet", "-m", "opentitan")
+
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.bazel = filepath.Join(dir, "fake-bazel")
+	w.write(w.bazel, fmt.Sprintf("#!/bin/sh\nRELEASE_FAKE_BAZEL=%q exec %q \"$@\"\n", w.bazelDir, self))
 	os.Chmod(w.bazel, 0o755)
+	os.MkdirAll(w.bazelDir, 0o755)
 
 	w.gh = githubtest.New(t)
 	w.gh.Token = testToken
@@ -109,49 +159,160 @@ exit 0
 	return w
 }
 
-// fakeBazel is a bazel stand-in: "build" writes the outputs of each
-// target //PKG:NAME to the execution root, "cquery --output=files" lists
-// them, "info execution_root" prints it. A NAME ending in _presign builds
-// NAME.bin and NAME.digest from PKG/NAME.src; any other NAME builds
-// NAME.bin from the signature files. The outputs depend only on the
-// working tree, as a hermetic build's do.
-const fakeBazel = `#!/bin/bash
-set -euo pipefail
-execroot=%q
-if [ -e %q ]; then echo "ERROR: injected build failure" >&2; exit 1; fi
-cmd=$1; shift
-targets=()
-for a in "$@"; do
-  case "$a" in
-    --) ;;
-    --*) ;;
-    execution_root) ;;
-    set\(*) t=${a#set(}; t=${t%%)}; for x in $t; do targets+=("$x"); done ;;
-    *) targets+=("$a") ;;
-  esac
-done
-case $cmd in
-  info) echo "$execroot" ;;
-  build|cquery)
-    for t in "${targets[@]}"; do
-      pkg=${t#//}; pkg=${pkg%%%%:*}; name=${t##*:}
-      out=bazel-out/k8-fastbuild/bin/$pkg
-      if [[ $name == *_presign ]]; then files=("$name.bin" "$name.digest"); else files=("$name.bin"); fi
-      for f in "${files[@]}"; do
-        if [ "$cmd" = cquery ]; then echo "$out/$f"; continue; fi
-        mkdir -p "$execroot/$out"
-        case $f in
-          *.digest) { echo "digest of $name"; sha256sum < "$pkg/$name.src"; } > "$execroot/$out/$f" ;;
-          *_presign.bin) { echo "unsigned $name"; cat "$pkg/$name.src"; } > "$execroot/$out/$f" ;;
-          *) { echo "signed $name"; cat signatures/*/*.sig; } > "$execroot/$out/$f" ;;
-        esac
-        touch -d "@$RANDOM" "$execroot/$out/$f" # timestamps must not matter
-      done
-    done
-    echo "INFO: Build completed successfully" >&2 ;;
-  *) echo "fake bazel: unknown command $cmd" >&2; exit 2 ;;
-esac
-`
+// fakeBazelMain is the fake bazel, run in the OpenTitan checkout:
+//
+//   - build --override_module=ot_provisioning_exts=M [--stamp] ... -- LABELS
+//     writes, for @provisioning_exts//open/A:presign_A, presign_A.tar.xz
+//     (A=perso) or .zip (else) holding BUILD.bazel, A.bin (M's
+//     skus/open/A/A.src) and A.digest (its sha256), and, with --stamp, a
+//     stamp.txt that differs on every build, as real stamps (build time)
+//     do; for @provisioning_exts//open/A:A_release, A_release.tar.xz or
+//     .zip holding BUILD.bazel and A.signed (A.bin and the signatures in
+//     M's skus/open/signatures/A/);
+//   - cquery --output=files ... -- LABEL prints that archive's path,
+//     relative to the execution root;
+//   - info ... execution_root prints it;
+//   - test ... -- LABELS passes unless a signature file holds "BAD".
+//
+// Every command line is appended to DIR/bazel.log; DIR/fail-build and
+// DIR/fail-test make build and test fail while they exist.
+func fakeBazelMain(dir string, args []string) int {
+	logf, err := os.OpenFile(filepath.Join(dir, "bazel.log"), os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
+	if err == nil {
+		fmt.Fprintln(logf, strings.Join(args, " "))
+		logf.Close()
+	}
+	if len(args) == 0 {
+		return 2
+	}
+	execRoot := filepath.Join(dir, "execroot")
+	var module string
+	var labels []string
+	stamp, dashdash := false, false
+	for _, a := range args[1:] {
+		switch {
+		case dashdash:
+			labels = append(labels, a)
+		case a == "--":
+			dashdash = true
+		case strings.HasPrefix(a, "--override_module=ot_provisioning_exts="):
+			module = strings.TrimPrefix(a, "--override_module=ot_provisioning_exts=")
+		case a == "--stamp":
+			stamp = true
+		}
+	}
+	if _, err := os.Stat("MODULE.bazel"); err != nil || module == "" {
+		fmt.Fprintln(os.Stderr, "fake bazel: not run in a workspace, or no --override_module")
+		return 2
+	}
+	out := func(label string) (artifact, name, rel string) {
+		_, target, _ := strings.Cut(label, ":")
+		artifact = strings.TrimSuffix(strings.TrimPrefix(target, "presign_"), "_release")
+		ext := ".zip"
+		if artifact == "perso" {
+			ext = ".tar.xz"
+		}
+		return artifact, target, "bazel-out/k8-fastbuild/bin/external/provisioning_exts/open/" + artifact + "/" + target + ext
+	}
+	switch args[0] {
+	case "info":
+		fmt.Println(execRoot)
+	case "cquery":
+		for _, l := range labels {
+			_, _, rel := out(l)
+			fmt.Println(rel)
+		}
+	case "build":
+		if _, err := os.Stat(filepath.Join(dir, "fail-build")); err == nil {
+			fmt.Fprintln(os.Stderr, "ERROR: injected build failure")
+			return 1
+		}
+		for _, l := range labels {
+			a, name, rel := out(l)
+			src, err := os.ReadFile(filepath.Join(module, "skus", "open", a, a+".src"))
+			if err != nil {
+				fmt.Fprintln(os.Stderr, "ERROR:", err)
+				return 1
+			}
+			files := map[string][]byte{"BUILD.bazel": []byte("exports_files(glob([\"*\"]))\n")}
+			if strings.HasPrefix(name, "presign_") {
+				files[a+".bin"] = src
+				sum := sha256.Sum256(src)
+				files[a+".digest"] = []byte(hex.EncodeToString(sum[:]) + "\n")
+			} else {
+				signed := append([]byte(nil), src...)
+				sigs, _ := filepath.Glob(filepath.Join(module, "skus", "open", "signatures", a, "*_sig"))
+				sort.Strings(sigs)
+				for _, s := range sigs {
+					b, _ := os.ReadFile(s)
+					signed = append(signed, b...)
+				}
+				files[a+".signed"] = signed
+			}
+			if stamp {
+				files["stamp.txt"] = []byte(fmt.Sprintf("BUILD_TIMESTAMP %d\n", time.Now().UnixNano()))
+			}
+			p := filepath.Join(execRoot, filepath.FromSlash(rel))
+			os.MkdirAll(filepath.Dir(p), 0o755)
+			if err := writeArchive(p, files); err != nil {
+				fmt.Fprintln(os.Stderr, "ERROR:", err)
+				return 1
+			}
+		}
+		fmt.Fprintln(os.Stderr, "INFO: Build completed successfully")
+	case "test":
+		if _, err := os.Stat(filepath.Join(dir, "fail-test")); err == nil {
+			fmt.Fprintln(os.Stderr, "FAIL: injected test failure")
+			return 3
+		}
+		for _, l := range labels {
+			_, rest, _ := strings.Cut(l, "//open/")
+			a, _, _ := strings.Cut(rest, ":")
+			sigs, _ := filepath.Glob(filepath.Join(module, "skus", "open", "signatures", a, "*"))
+			for _, s := range sigs {
+				if b, _ := os.ReadFile(s); bytes.Contains(b, []byte("BAD")) {
+					fmt.Fprintf(os.Stderr, "FAIL: %s: %s is not a valid signature\n", l, filepath.Base(s))
+					return 3
+				}
+			}
+		}
+		fmt.Fprintln(os.Stderr, "INFO: all tests passed")
+	default:
+		fmt.Fprintln(os.Stderr, "fake bazel: unknown command", args[0])
+		return 2
+	}
+	return 0
+}
+
+// writeArchive writes files as a .tar.xz or .zip archive at p.
+func writeArchive(p string, files map[string][]byte) error {
+	var names []string
+	for n := range files {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	if strings.HasSuffix(p, ".zip") {
+		var buf bytes.Buffer
+		zw := zip.NewWriter(&buf)
+		for _, n := range names {
+			fw, err := zw.Create(n)
+			if err != nil {
+				return err
+			}
+			fw.Write(files[n])
+		}
+		if err := zw.Close(); err != nil {
+			return err
+		}
+		return os.WriteFile(p, buf.Bytes(), 0o644)
+	}
+	var fs []tarxz.File
+	for _, n := range names {
+		fs = append(fs, tarxz.File{Name: n, Data: files[n]})
+	}
+	_, err := tarxz.WriteFile(p, "", fs)
+	return err
+}
 
 func (w *world) write(path, content string) {
 	w.t.Helper()
@@ -205,23 +366,34 @@ func (w *world) run(args ...string) result {
 	return w.runIn(w.work, args...)
 }
 
+// common are the flags of every run: this world's GitHub, OpenTitan and
+// bazel, no retries.
+func (w *world) common() []string {
+	return []string{"-repo", testRepo, "-api-url", w.gh.APIURL(), "-server-url", w.gh.URL(),
+		"-opentitan", w.ot, "-allow-insecure", "-bazel", w.bazel, "-retries", "0", "-backoff", "1ms", "-timeout", "10s"}
+}
+
 func (w *world) runIn(dir string, args ...string) result {
 	w.t.Helper()
+	return w.runEnv(dir, nil, append(slices.Clone(args), w.common()...)...)
+}
+
+// runEnv runs the tool in dir with the variables vars (and the token),
+// and exactly args.
+func (w *world) runEnv(dir string, vars map[string]string, args ...string) result {
+	w.t.Helper()
 	var stdout, stderr bytes.Buffer
-	full := append(slices.Clone(args),
-		"-repo", testRepo, "-api-url", w.gh.APIURL(), "-server-url", w.gh.URL(),
-		"-allow-insecure", "-bazel", w.bazel, "-retries", "0", "-backoff", "1ms", "-timeout", "10s")
 	e := &env{
 		stdout: &stdout, stderr: &stderr, wd: dir,
 		getenv: func(k string) string {
 			if k == "GITHUB_TOKEN" {
 				return testToken
 			}
-			return ""
+			return vars[k]
 		},
 		now: func() time.Time { return time.Date(2026, 5, 13, 23, 59, 0, 0, time.UTC) },
 	}
-	code := run(context.Background(), full, e)
+	code := run(context.Background(), args, e)
 	out := result{code, stdout.String(), stderr.String()}
 	if strings.Contains(out.stdout+out.stderr, testToken) {
 		w.t.Errorf("the output shows the token:\n%s\n%s", out.stdout, out.stderr)
@@ -229,10 +401,10 @@ func (w *world) runIn(dir string, args ...string) result {
 	return out
 }
 
-// presign runs step 1-3 for perso and expects success.
+// presign runs steps 1-3 for both artifacts and expects success.
 func (w *world) presign(extra ...string) result {
 	w.t.Helper()
-	r := w.run(append([]string{"presign", "-artifact", "perso", "-target", "//fw:perso_presign"}, extra...)...)
+	r := w.run(append([]string{"presign", "-artifacts", "perso,rom_ext"}, extra...)...)
 	if r.code != 0 {
 		w.t.Fatalf("presign: exit %d\nstdout:\n%s\nstderr:\n%s", r.code, r.stdout, r.stderr)
 	}
@@ -242,65 +414,120 @@ func (w *world) presign(extra ...string) result {
 // postsign runs steps 5-8 and expects success.
 func (w *world) postsign(extra ...string) result {
 	w.t.Helper()
-	r := w.run(append([]string{"postsign", "-target", "//fw:perso_signed"}, extra...)...)
+	r := w.run(append([]string{"postsign"}, extra...)...)
 	if r.code != 0 {
 		w.t.Fatalf("postsign: exit %d\nstdout:\n%s\nstderr:\n%s", r.code, r.stdout, r.stderr)
 	}
 	return r
 }
 
-// sign plays the signing ceremony: in a clone of its own, it downloads
-// the pre-signing archive named by the branch's state file, signs every
-// digest, and pushes the signatures to the release branch (standing for
-// the merged pull request). Then the maintainer pulls them.
-func (w *world) sign(branch string) {
+// bazelLog returns the fake bazel's command lines so far.
+func (w *world) bazelLog() string {
+	b, _ := os.ReadFile(filepath.Join(w.bazelDir, "bazel.log"))
+	return string(b)
+}
+
+// sign plays the signing ceremony: in a clone of its own, it takes each
+// pre-signing archive named by the branch's state file from the fake
+// GitHub, writes both signatures of every digest, and pushes them to the
+// release branch (standing for the merged pull request). Then the
+// maintainer pulls them. skip names signature files not to write.
+func (w *world) sign(branch string, skip ...string) {
 	w.t.Helper()
 	dir := filepath.Join(w.dir, "ceremony-"+strings.ReplaceAll(branch, "/", "_"))
 	w.git(w.dir, "clone", "--quiet", "--branch", branch, w.remote, dir)
-	st, err := release.ParseState("state", []byte(w.git(dir, "show", "HEAD:"+release.DefaultStatePath)))
+	statePath := release.DefaultStatePath
+	if w.statePath != "" {
+		statePath = w.statePath
+	}
+	st, err := release.ParseState("state", []byte(w.git(dir, "show", "HEAD:"+statePath)))
 	if err != nil {
 		w.t.Fatal(err)
 	}
-	var data []byte
-	for _, r := range w.gh.Releases() {
-		for _, a := range r.Assets {
-			if r.Tag == st.Presign.Tag && a.Name == st.Presign.Asset.Name {
-				data = a.Data
+	for _, a := range st.Presign.Assets {
+		var data []byte
+		for _, r := range w.gh.Releases() {
+			for _, asset := range r.Assets {
+				if r.Tag == st.Presign.Tag && asset.Name == a.Name {
+					data = asset.Data
+				}
+			}
+		}
+		if data == nil {
+			w.t.Fatalf("no asset %s on release %s", a.Name, st.Presign.Tag)
+		}
+		digests := readArchive(w.t, a.Name, data)
+		for name, d := range digests {
+			if !strings.HasSuffix(name, ".digest") {
+				continue
+			}
+			for _, sfx := range []string{".ecdsa_sig", ".spx_sig"} {
+				sig := strings.TrimSuffix(name, ".digest") + sfx
+				if slices.Contains(skip, sig) {
+					continue
+				}
+				w.write(filepath.Join(dir, "skus", "open", "signatures", a.Artifact, sig), strings.TrimPrefix(sfx, ".")+"("+string(d)+")\n")
 			}
 		}
 	}
-	if data == nil {
-		w.t.Fatalf("no asset %s on release %s", st.Presign.Asset.Name, st.Presign.Tag)
-	}
-	archive := filepath.Join(dir, "..", "presign-"+st.Artifact+".tar.xz")
-	w.write(archive, string(data))
-	digests, err := tarxz.ReadFiles(archive, func(m string) bool { return strings.HasSuffix(m, ".digest") }, 1<<20)
-	if err != nil {
-		w.t.Fatal(err)
-	}
-	for _, d := range st.Presign.Digests {
-		w.write(filepath.Join(dir, d.Signature), "SIGNATURE("+string(digests[d.Path])+")\n")
-	}
-	w.git(dir, "add", "signatures")
+	w.git(dir, "add", "skus")
 	w.git(dir, "commit", "--quiet", "-m", "Signatures from the signing ceremony")
 	w.git(dir, "push", "--quiet", "origin", branch)
-	w.git(w.work, "fetch", "--quiet", "origin", branch)
+	w.git(w.work, "fetch", "--quiet", w.remote, branch)
 	w.git(w.work, "merge", "--quiet", "--ff-only", "FETCH_HEAD")
 }
 
-// check asserts the final state of a complete perso release rc00: one
-// of each tag, release, asset and pull request, everything consistent.
+// readArchive returns the files of a .tar.xz or .zip archive.
+func readArchive(t *testing.T, name string, data []byte) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	if strings.HasSuffix(name, ".zip") {
+		zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range zr.File {
+			rc, err := f.Open()
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, _ := io.ReadAll(rc)
+			rc.Close()
+			out[f.Name] = string(b)
+		}
+		return out
+	}
+	p := filepath.Join(t.TempDir(), name)
+	os.WriteFile(p, data, 0o644)
+	files, err := tarxz.ReadFiles(p, nil, 1<<20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, v := range files {
+		out[k] = string(v)
+	}
+	return out
+}
+
+// The names of a complete release of both artifacts, rc00.
+const (
+	buildTag   = "PERSO_ROM_EXT_BUILD_" + testDate + "_rc00"
+	releaseTag = "PERSO_ROM_EXT_RELEASE_" + testDate + "_rc00"
+	branch     = "release/perso_rom_ext_" + testDate + "_rc00"
+)
+
+// check asserts the final state of a complete release of both artifacts,
+// rc00: one of each tag, release, asset and pull request, everything
+// consistent.
 func (w *world) check() {
 	t := w.t
 	t.Helper()
-	build, rel := "PERSO_BUILD_"+testDate+"_rc00", "PERSO_RELEASE_"+testDate+"_rc00"
-	branch := "release/perso_" + testDate + "_rc00"
 	merge := branch + "-to-main"
 	var refs []string
 	for _, line := range strings.Split(w.remoteRefs(), "\n") {
 		refs = append(refs, strings.Fields(line)[0])
 	}
-	want := []string{"refs/heads/main", "refs/heads/" + branch, "refs/heads/" + merge, "refs/tags/" + build, "refs/tags/" + rel}
+	want := []string{"refs/heads/main", "refs/heads/" + branch, "refs/heads/" + merge, "refs/tags/" + buildTag, "refs/tags/" + releaseTag}
 	slices.Sort(want)
 	if !slices.Equal(refs, want) {
 		t.Errorf("remote refs %v, want %v", refs, want)
@@ -309,38 +536,58 @@ func (w *world) check() {
 	if len(rels) != 2 {
 		t.Fatalf("%d releases, want 2: %+v", len(rels), rels)
 	}
-	for i, want := range []struct{ tag, asset string }{{build, "presign_perso.tar.xz"}, {rel, "perso_release.tar.xz"}} {
+	for i, want := range []struct {
+		tag    string
+		assets []string
+	}{{buildTag, []string{"presign_perso.tar.xz", "presign_rom_ext.zip"}}, {releaseTag, []string{"perso_release.tar.xz", "rom_ext_release.zip"}}} {
 		r := rels[i]
-		if r.Tag != want.tag || r.Draft || len(r.Assets) != 1 || r.Assets[0].Name != want.asset {
-			t.Errorf("release %d: tag %s, draft %v, %d assets %+v; want %s published with exactly %s", i, r.Tag, r.Draft, len(r.Assets), r.Assets, want.tag, want.asset)
+		var names []string
+		for _, a := range r.Assets {
+			names = append(names, a.Name)
 		}
-		if r.Prerelease != (i == 0) {
-			t.Errorf("release %s: prerelease %v", r.Tag, r.Prerelease)
+		slices.Sort(names)
+		if r.Tag != want.tag || r.Draft || !r.Prerelease || !slices.Equal(names, want.assets) {
+			t.Errorf("release %d: tag %s, draft %v, prerelease %v, assets %v; want %s, a published prerelease with exactly %v", i, r.Tag, r.Draft, r.Prerelease, names, want.tag, want.assets)
 		}
 	}
 	pulls := w.gh.Pulls()
 	if len(pulls) != 1 || pulls[0].Head != merge || pulls[0].Base != "main" {
 		t.Errorf("pull requests %+v, want one from %s into main", pulls, merge)
 	}
-	// The release tag is on the commit that records the release.
-	extrasAtTag := w.git(w.remote, "show", rel+":skus/extras.json")
-	for _, name := range []string{"presign_perso", "perso_release"} {
-		if !strings.Contains(extrasAtTag, `"`+name+`"`) {
-			t.Errorf("extras.json at %s lacks %s:\n%s", rel, name, extrasAtTag)
+	// The release tag is on the commit that records the release, and
+	// every entry is an asset as published.
+	f, err := extras.Parse("extras.json", []byte(w.git(w.remote, "show", releaseTag+":skus/extras.json")), extras.Options{AllowInsecure: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var entries []string
+	for _, e := range f.Entries {
+		entries = append(entries, e.Name)
+		found := false
+		for _, r := range rels {
+			for _, a := range r.Assets {
+				if e.Name+strings.TrimPrefix(a.Name, e.Name) == a.Name && strings.HasPrefix(a.Name, e.Name+".") {
+					found = true
+					if e.SHA256 != a.SHA256 || e.URLs[0] != w.gh.URL()+"/"+testRepo+"/releases/download/"+r.Tag+"/"+a.Name || e.StripPrefix != "" {
+						t.Errorf("entry %s = %+v, want the asset %s of %s (sha256 %s)", e.Name, e, a.Name, r.Tag, a.SHA256)
+					}
+				}
+			}
+		}
+		if !found {
+			t.Errorf("entry %s is no asset", e.Name)
 		}
 	}
-	for _, r := range rels {
-		if !strings.Contains(extrasAtTag, r.Assets[0].SHA256) {
-			t.Errorf("extras.json at %s lacks the sha256 of %s", rel, r.Assets[0].Name)
-		}
+	if want := []string{"perso_release", "presign_perso", "presign_rom_ext", "rom_ext_release"}; !slices.Equal(entries, want) {
+		t.Errorf("entries at %s: %v, want %v", releaseTag, entries, want)
 	}
-	// The pull request's branch is main plus the two entries.
+	// The pull request's branch is main plus the four entries.
 	mainCommit := w.remoteRef("refs/heads/main")
 	if parent := w.git(w.remote, "rev-parse", merge+"^"); parent != mainCommit {
 		t.Errorf("%s is not one commit on main", merge)
 	}
-	if got := w.git(w.remote, "show", merge+":skus/extras.json"); got != w.git(w.remote, "show", rel+":skus/extras.json") {
-		t.Errorf("extras.json of %s:\n%s\nwant that of %s", merge, got, rel)
+	if got := w.git(w.remote, "show", merge+":skus/extras.json"); got != w.git(w.remote, "show", releaseTag+":skus/extras.json") {
+		t.Errorf("extras.json of %s:\n%s\nwant that of %s", merge, got, releaseTag)
 	}
 	if files := w.git(w.remote, "diff", "--name-only", "main", merge); files != "skus/extras.json" {
 		t.Errorf("%s changes %q, want only skus/extras.json", merge, files)
@@ -351,5 +598,8 @@ func (w *world) check() {
 	}
 	if !st.Presign.Complete(release.PresignSteps) || !st.Postsign.Complete(release.PostsignSteps) || st.Postsign.PullRequest == nil || st.Postsign.PullRequest.Number != pulls[0].Number {
 		t.Errorf("state on %s is not complete:\n%s", branch, st.Encode())
+	}
+	if st.Presign.OpenTitan == "" || st.Presign.OpenTitan != w.git(w.ot, "rev-parse", "HEAD") {
+		t.Errorf("state records OpenTitan %q", st.Presign.OpenTitan)
 	}
 }
