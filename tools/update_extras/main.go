@@ -5,8 +5,8 @@
 //	bazel run //tools:update_extras -- <command> [flags] [arguments]
 //	go run ./tools/update_extras <command> [flags] [arguments]
 //
-// Commands: set (alias bump), from-release, check, remove, fmt. Run it with
-// -h, or see README.md beside this file, for the details.
+// Commands: set (alias bump), from-release, import-bzl, check, remove,
+// fmt. Run it with -h, or see README.md beside this file, for the details.
 package main
 
 import (
@@ -87,7 +87,7 @@ type command struct {
 }
 
 // commands lists the subcommands in the order of the help text.
-var commands = []*command{setCommand, fromReleaseCommand, checkCommand, removeCommand, fmtCommand}
+var commands = []*command{setCommand, fromReleaseCommand, importBzlCommand, checkCommand, removeCommand, fmtCommand}
 
 func findCommand(name string) *command {
 	for _, c := range commands {
@@ -107,8 +107,9 @@ const topUsage = `Usage: update_extras [-file PATH] <command> [flags] [arguments
 
 update_extras edits and checks skus/extras.json, the list of signed-firmware
 release archives of the ot_provisioning_exts Bazel module. Every change
-downloads the archive, hashes it, checks that it opens as its type, and
-rewrites the file in its canonical form, atomically and under a lock.
+downloads the archive, hashes it, checks that it opens as its type
+(import-bzl only with -verify), and rewrites the file in its canonical
+form, atomically and under a lock.
 
 Commands:
 %s
@@ -123,6 +124,7 @@ Examples:
       https://github.com/lowRISC/ot-sku/releases/download/v1.0.0/perso_release.tar.xz \
       -strip-prefix perso_release
   bazel run //tools:update_extras -- from-release -repo lowRISC/ot-sku -tag v1.0.0
+  bazel run //tools:update_extras -- import-bzl -verify ../ot-sku/extension.bzl
   bazel run //tools:update_extras -- check
   go run ./tools/update_extras remove perso_release
 
@@ -273,9 +275,10 @@ type cli struct {
 	mirrors string
 	tmpDir  string
 
-	set     setFlags
-	release releaseFlags
-	offline bool
+	set       setFlags
+	release   releaseFlags
+	importBzl importFlags
+	offline   bool
 
 	token string // GITHUB_TOKEN
 }
@@ -346,18 +349,23 @@ func (c *cli) redact(s string) string {
 	return s
 }
 
+// userPath resolves a path given on the command line: a relative one is
+// taken from the directory the user ran the command in.
+func (c *cli) userPath(path string) string {
+	if filepath.IsAbs(path) {
+		return path
+	}
+	base := c.env.getenv("BUILD_WORKING_DIRECTORY") // bazel run: the user's directory
+	if base == "" {
+		base = c.env.wd
+	}
+	return filepath.Join(base, path)
+}
+
 // filePath returns the file to edit and its name for messages.
 func (c *cli) filePath() (path, display string) {
 	if c.file != "" {
-		path = c.file
-		if !filepath.IsAbs(path) {
-			base := c.env.getenv("BUILD_WORKING_DIRECTORY") // bazel run: the user's directory
-			if base == "" {
-				base = c.env.wd
-			}
-			path = filepath.Join(base, path)
-		}
-		return path, c.file
+		return c.userPath(c.file), c.file
 	}
 	display = filepath.Join("skus", "extras.json")
 	if ws := c.env.getenv("BUILD_WORKSPACE_DIRECTORY"); ws != "" {

@@ -17,7 +17,7 @@ import (
 	at "github.com/ot-provisioning-exts/ot-provisioning-exts/internal/archive/archivetest"
 )
 
-var update = flag.Bool("update", false, "rewrite the golden files in testdata/script")
+var update = flag.Bool("update", false, "rewrite the golden files in testdata/script and testdata/import_bzl")
 
 func TestMain(m *testing.M) {
 	testscript.Main(m, map[string]func(){
