@@ -43,6 +43,13 @@ func commands() map[string]func(ts *testscript.TestScript, neg bool, args []stri
 		"no-warnings":           cmdNoWarnings,
 		"skip-unless-bazel":     cmdSkipUnlessBazel,
 		"skip-if-fake-lockfile": cmdSkipIfFakeLockfile,
+		"sign":                  cmdSign,
+		"github":                cmdGitHub,
+		"github-state":          cmdGitHubState,
+		"github-calls":          cmdGitHubCalls,
+		"github-fail":           cmdGitHubFail,
+		"github-pull-state":     cmdGitHubPullState,
+		"github-asset":          cmdGitHubAsset,
 	}
 }
 

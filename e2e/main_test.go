@@ -21,10 +21,19 @@ import (
 
 var (
 	theBazel   *bazelfind.Bazel // nil when no usable Bazel was found
-	noBazelWhy string // why theBazel is nil
+	noBazelWhy string           // why theBazel is nil
 	repoRoot   string
 	theCA      *testca.CA // signs the loopback HTTPS servers of the scenarios
 	trustStore string     // the Java trust store that makes Bazel trust theCA
+	caBundle   string     // PEM: theCA and the system's roots, for Go programs (SSL_CERT_FILE)
+	toolsBin   string     // holds `release`, built from ./tools/release, for every scenario's PATH
+)
+
+// The fixed git identity, and the fake token, of every scenario (see setup).
+const (
+	gitName     = "E2E Release Bot"
+	gitEmail    = "e2e-release-bot@example.com"
+	githubToken = "ghp_e2eFakeToken0123456789abcdefghijklmn"
 )
 
 func TestMain(m *testing.M) {
@@ -75,7 +84,49 @@ func testMain(m *testing.M) int {
 		fmt.Fprintln(os.Stderr, "e2e: trust store:", err)
 		return 1
 	}
+	caBundle = filepath.Join(dir, "ca-bundle.pem")
+	if err := writeCABundle(caBundle); err != nil {
+		fmt.Fprintln(os.Stderr, "e2e: CA bundle:", err)
+		return 1
+	}
+
+	// The release tool, built once for every scenario's `exec release`.
+	toolsBin = filepath.Join(dir, "bin")
+	if err := buildRelease(toolsBin); err != nil {
+		fmt.Fprintf(os.Stderr, "e2e: FAIL: %v\n", err)
+		return 1
+	}
 	return m.Run()
+}
+
+// buildRelease builds ./tools/release into dir/release with the go command
+// that runs the suite.
+func buildRelease(dir string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	cmd := exec.Command("go", "build", "-o", filepath.Join(dir, "release"), "./tools/release")
+	cmd.Dir = repoRoot
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("building the release tool (go build ./tools/release in %s): %v\n%s", repoRoot, err, out)
+	}
+	return nil
+}
+
+// writeCABundle writes to path the test CA and the system's CA bundle
+// ($SSL_CERT_FILE or testca.DefaultSystemBundle, if it exists), as PEM: the
+// SSL_CERT_FILE of every scenario, so that Go programs it runs (the release
+// tool) trust the loopback HTTPS servers and can still reach real hosts.
+func writeCABundle(path string) error {
+	data := theCA.CertPEM()
+	system := os.Getenv("SSL_CERT_FILE")
+	if system == "" {
+		system = testca.DefaultSystemBundle
+	}
+	if sys, err := os.ReadFile(system); err == nil {
+		data = append(append(data, '\n'), sys...)
+	}
+	return os.WriteFile(path, data, 0o644)
 }
 
 // requireBazel skips the test, with instructions, when no Bazel is available.
@@ -138,7 +189,8 @@ func setup(env *testscript.Env, b *bazelfind.Bazel, m mode) error {
 	if err := os.WriteFile(filepath.Join(bin, "bazel"), []byte(script), 0o755); err != nil {
 		return err
 	}
-	env.Setenv("PATH", bin+string(os.PathListSeparator)+os.Getenv("PATH"))
+	env.Setenv("PATH", bin+string(os.PathListSeparator)+toolsBin+string(os.PathListSeparator)+os.Getenv("PATH"))
+	setupRelease(env)
 	// testscript hides HOME; Bazel and bazelisk keep their caches there.
 	env.Setenv("HOME", os.Getenv("HOME"))
 	for _, v := range []string{"GOMODCACHE", "GOCACHE", "GOPROXY"} {
@@ -161,6 +213,23 @@ func setup(env *testscript.Env, b *bazelfind.Bazel, m mode) error {
 	env.Values[testingTKey{}] = env.T()
 	env.Defer(func() { stopWorkspaces(env) })
 	return nil
+}
+
+// setupRelease gives a scenario what git, the release tool and the `github`
+// commands need: a fixed git identity and no user or system git
+// configuration, a fake $GITHUB_TOKEN, and an SSL_CERT_FILE with the test
+// CA, so that Go programs trust the loopback HTTPS servers.
+func setupRelease(env *testscript.Env) {
+	env.Setenv("SSL_CERT_FILE", caBundle)
+	for k, v := range map[string]string{
+		"GIT_AUTHOR_NAME": gitName, "GIT_AUTHOR_EMAIL": gitEmail,
+		"GIT_COMMITTER_NAME": gitName, "GIT_COMMITTER_EMAIL": gitEmail,
+		"GIT_CONFIG_GLOBAL": "/dev/null", "GIT_CONFIG_NOSYSTEM": "1",
+	} {
+		env.Setenv(k, v)
+	}
+	env.Setenv("GITHUB_TOKEN", githubToken)
+	env.Values[githubKey{}] = &githubHolder{}
 }
 
 func shellQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }

@@ -1,7 +1,7 @@
-// Package githubtest is a fake GitHub for tests: a loopback HTTP server
-// that implements the REST endpoints package github uses, answering in the
-// shapes GitHub documents, and serves uploaded assets back at their
-// browser_download_url.
+// Package githubtest is a fake GitHub for tests: a loopback HTTP (or, with
+// [Start], HTTPS) server that implements the REST endpoints package github
+// uses, answering in the shapes GitHub documents, and serves uploaded
+// assets back at their browser_download_url.
 //
 // Endpoints (the API lives under /api/v3/, uploads under /api/uploads/, as
 // on GitHub Enterprise):
@@ -30,6 +30,7 @@ package githubtest
 
 import (
 	"crypto/sha256"
+	"crypto/tls"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -118,13 +119,37 @@ type pull struct {
 	State      string
 }
 
-// New starts a server that is closed when the test ends.
+// New starts a plain HTTP server that is closed when the test ends.
 func New(t testing.TB) *Server {
-	s := &Server{nextID: 1}
-	s.srv = httptest.NewServer(http.HandlerFunc(s.serve))
-	t.Cleanup(s.srv.Close)
+	s := Start(nil)
+	t.Cleanup(s.Close)
 	return s
 }
+
+// Start starts a server on loopback outside of a test: plain HTTP if
+// tlsConfig is nil, else HTTPS with tlsConfig (whose Certificates the
+// server presents; with none, httptest's built-in certificate for
+// 127.0.0.1 and example.com). Every URL the server hands out (URL, APIURL,
+// UploadURL, and the url, upload_url and browser_download_url fields of
+// its answers) then uses https. The caller must call [Server.Close].
+func Start(tlsConfig *tls.Config) *Server {
+	s := &Server{nextID: 1}
+	s.srv = httptest.NewUnstartedServer(http.HandlerFunc(s.serve))
+	if tlsConfig == nil {
+		s.srv.Start()
+	} else {
+		s.srv.TLS = tlsConfig
+		s.srv.StartTLS()
+	}
+	return s
+}
+
+// Close stops the server, waiting for the requests in flight.
+func (s *Server) Close() { s.srv.Close() }
+
+// Client returns an HTTP client for the server: with TLS, one that trusts
+// the certificate the server presents.
+func (s *Server) Client() *http.Client { return s.srv.Client() }
 
 // URL is the server's base URL, which stands for https://github.com.
 func (s *Server) URL() string { return s.srv.URL }
@@ -169,6 +194,9 @@ type ReleaseInfo struct {
 	ID         int64
 	Repository string
 	Tag        string
+	Target     string // target_commitish as given at creation
+	Name       string // the title
+	Body       string // the notes
 	Draft      bool
 	Prerelease bool
 	Assets     []AssetInfo
@@ -187,7 +215,10 @@ func (s *Server) Releases() []ReleaseInfo {
 	defer s.mu.Unlock()
 	var out []ReleaseInfo
 	for _, r := range s.releases {
-		ri := ReleaseInfo{ID: r.ID, Repository: r.Repository, Tag: r.Tag, Draft: r.Draft, Prerelease: r.Prerelease}
+		ri := ReleaseInfo{
+			ID: r.ID, Repository: r.Repository, Tag: r.Tag, Target: r.Target, Name: r.Name, Body: r.Body,
+			Draft: r.Draft, Prerelease: r.Prerelease,
+		}
 		for _, a := range r.Assets {
 			ri.Assets = append(ri.Assets, AssetInfo{Name: a.Name, SHA256: sha(a.Data), Data: slices.Clone(a.Data)})
 		}
@@ -199,7 +230,9 @@ func (s *Server) Releases() []ReleaseInfo {
 // PullInfo is a snapshot of a pull request.
 type PullInfo struct {
 	Number     int
+	Repository string
 	Title      string
+	Body       string
 	Head, Base string
 	State      string
 }
@@ -210,7 +243,7 @@ func (s *Server) Pulls() []PullInfo {
 	defer s.mu.Unlock()
 	var out []PullInfo
 	for _, p := range s.pulls {
-		out = append(out, PullInfo{Number: p.Number, Title: p.Title, Head: p.Head, Base: p.Base, State: p.State})
+		out = append(out, PullInfo{Number: p.Number, Repository: p.Repository, Title: p.Title, Body: p.Body, Head: p.Head, Base: p.Base, State: p.State})
 	}
 	return out
 }
