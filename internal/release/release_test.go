@@ -1,16 +1,16 @@
 package release
 
 import (
-	"archive/zip"
 	"bytes"
 	"context"
 	"os"
+	"path"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
-	"github.com/ot-provisioning-exts/ot-provisioning-exts/internal/tarxz"
+	"github.com/ot-provisioning-exts/ot-provisioning-exts/internal/archive/archivetest"
 )
 
 func TestNames(t *testing.T) {
@@ -202,33 +202,19 @@ func TestState(t *testing.T) {
 	}
 }
 
-// writeZip writes a zip archive of files (name to content).
-func writeZip(t *testing.T, p string, files map[string]string) {
+// writeArchive writes files (name to content) as a .zip or, under the
+// directory prefix if not "", a .tar.xz archive at p.
+func writeArchive(t *testing.T, p, prefix string, files map[string]string) {
 	t.Helper()
-	var buf bytes.Buffer
-	zw := zip.NewWriter(&buf)
+	var members []archivetest.Member
 	for name, content := range files {
-		w, err := zw.Create(name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		w.Write([]byte(content))
+		members = append(members, archivetest.File(path.Join(prefix, name), content))
 	}
-	if err := zw.Close(); err != nil {
-		t.Fatal(err)
+	data := archivetest.TarXz(members...)
+	if strings.HasSuffix(p, ".zip") {
+		data = archivetest.Zip(members...)
 	}
-	if err := os.WriteFile(p, buf.Bytes(), 0o644); err != nil {
-		t.Fatal(err)
-	}
-}
-
-func writeTarXz(t *testing.T, p, prefix string, files map[string]string) {
-	t.Helper()
-	var fs []tarxz.File
-	for name, content := range files {
-		fs = append(fs, tarxz.File{Name: name, Data: []byte(content)})
-	}
-	if _, err := tarxz.WriteFile(p, prefix, fs); err != nil {
+	if err := os.WriteFile(p, data, 0o644); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -252,11 +238,7 @@ func TestArchives(t *testing.T) {
 	} {
 		t.Run(tc.name+tc.ext, func(t *testing.T) {
 			p := filepath.Join(dir, tc.name+tc.ext)
-			if tc.ext == ".zip" {
-				writeZip(t, p, tc.files)
-			} else {
-				writeTarXz(t, p, tc.prefix, tc.files)
-			}
+			writeArchive(t, p, tc.prefix, tc.files)
 			err := checkBuildFile(p, tc.ext)
 			if (err == nil) != (tc.buildErr == "") || err != nil && !strings.Contains(err.Error(), tc.buildErr) {
 				t.Errorf("checkBuildFile = %v, want %q", err, tc.buildErr)

@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ot-provisioning-exts/ot-provisioning-exts/internal/archive/archivetest"
 	"github.com/ot-provisioning-exts/ot-provisioning-exts/internal/extras"
 	"github.com/ot-provisioning-exts/ot-provisioning-exts/internal/github/githubtest"
 	"github.com/ot-provisioning-exts/ot-provisioning-exts/internal/release"
@@ -286,32 +287,15 @@ func fakeBazelMain(dir string, args []string) int {
 
 // writeArchive writes files as a .tar.xz or .zip archive at p.
 func writeArchive(p string, files map[string][]byte) error {
-	var names []string
-	for n := range files {
-		names = append(names, n)
+	var members []archivetest.Member
+	for name, data := range files {
+		members = append(members, archivetest.File(name, string(data)))
 	}
-	sort.Strings(names)
+	data := archivetest.TarXz(members...)
 	if strings.HasSuffix(p, ".zip") {
-		var buf bytes.Buffer
-		zw := zip.NewWriter(&buf)
-		for _, n := range names {
-			fw, err := zw.Create(n)
-			if err != nil {
-				return err
-			}
-			fw.Write(files[n])
-		}
-		if err := zw.Close(); err != nil {
-			return err
-		}
-		return os.WriteFile(p, buf.Bytes(), 0o644)
+		data = archivetest.Zip(members...)
 	}
-	var fs []tarxz.File
-	for _, n := range names {
-		fs = append(fs, tarxz.File{Name: n, Data: files[n]})
-	}
-	_, err := tarxz.WriteFile(p, "", fs)
-	return err
+	return os.WriteFile(p, data, 0o644)
 }
 
 func (w *world) write(path, content string) {
