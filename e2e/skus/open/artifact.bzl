@@ -72,8 +72,8 @@ def release_artifact(artifact, images):
         out = "presign_archive/BUILD.bazel",
         what = "The pre-signing archive of %s: %s." % (artifact, hub_presign),
         filegroups = {
-            "images": repr(sorted(images.keys())),
             "digests": "glob([\"*.digest\"])",
+            "images": repr(sorted(images.keys())),
             "presign_" + artifact: "[\"stamp.txt\", \":digests\", \":images\"]",
         },
     )
