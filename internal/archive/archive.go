@@ -3,6 +3,13 @@
 // no member escapes the extraction directory, and that a strip_prefix names
 // a directory of the archive.
 //
+// Escapes are judged on the tree that extracting the members in order
+// builds, symbolic links included: a member's path and every link's target
+// are resolved through the links that earlier members made, as the kernel
+// resolves them, so "a/x -> .." followed by "a/x/y -> ../.." is an escape
+// even though each path looks clean. The part inside a strip_prefix is
+// resolved a second time as the repository that Bazel extracts from it.
+//
 // [Check] reads an archive on disk once, from start to end, decompressing
 // every member (so that truncation and checksum errors of gzip, xz, bzip2
 // and zip members are found). [CheckReader] does the same for the streamed
@@ -84,10 +91,16 @@ type checker struct {
 	top         map[string]bool
 	prefixSeen  bool   // some member lies inside stripPrefix
 	prefixFile  string // a non-directory member named exactly stripPrefix
+	full        *tree  // the tree that extracting the whole archive builds
+	repo        *tree  // the tree of the part inside stripPrefix, if any
 }
 
 func newChecker(typ, stripPrefix string) *checker {
-	return &checker{typ: typ, stripPrefix: stripPrefix, report: Report{Type: typ}, top: map[string]bool{}}
+	c := &checker{typ: typ, stripPrefix: stripPrefix, report: Report{Type: typ}, top: map[string]bool{}, full: newTree("")}
+	if stripPrefix != "" {
+		c.repo = newTree(stripPrefix)
+	}
+	return c
 }
 
 // kind is what a member is, as far as the checks are concerned.
@@ -124,6 +137,9 @@ func (c *checker) member(name string, k kind, size int64, target string) error {
 			return err
 		}
 	}
+	if err := c.extract(name, clean, k, target); err != nil {
+		return err
+	}
 	first, _, _ := strings.Cut(clean, "/")
 	c.top[first] = true
 	if p := c.stripPrefix; p != "" {
@@ -139,8 +155,52 @@ func (c *checker) member(name string, k kind, size int64, target string) error {
 	return nil
 }
 
+// extract adds the member to the trees that extracting the archive, and
+// extracting its strip prefix as the repository, build, following the links
+// made by earlier members.
+func (c *checker) extract(name, clean string, k kind, target string) error {
+	e := entry{member: name, path: clean, kind: k, linkname: target, target: target}
+	if hasDotDot(name) {
+		e.raw = name
+	}
+	if k == kindSymlink {
+		// Where such a link is made, if at all, depends on the extractor
+		// (GNU tar skips names with "..", Bazel cleans them, others hand
+		// them to the kernel, which refuses a trailing "/" or ".").
+		last := name[strings.LastIndexByte(name, '/')+1:]
+		switch {
+		case e.raw != "":
+			return fmt.Errorf("symlink %q has \"..\" in its name: extractors differ on where, or whether, they make it", name)
+		case last == "" || last == ".":
+			return fmt.Errorf("symlink %q has a name that ends like a directory's: extractors differ on whether they make it", name)
+		}
+	}
+	if k == kindHardlink {
+		e.target = path.Clean(target)
+		if e.target == "." {
+			e.target = ""
+		}
+		if hasDotDot(target) {
+			e.rawTarget = target
+		}
+	}
+	if err := c.full.add(e); err != nil {
+		return err
+	}
+	p := c.stripPrefix
+	if p == "" || !strings.HasPrefix(clean, p+"/") {
+		return nil // the prefix itself is the repository root; the rest is dropped
+	}
+	e.path, e.raw, e.rawTarget = clean[len(p)+1:], "", ""
+	if k == kindHardlink { // c.link checked that it lies inside the prefix
+		e.target = strings.TrimPrefix(strings.TrimPrefix(e.target, p), "/")
+	}
+	return c.repo.add(e)
+}
+
 // memberPath returns name as a clean relative path ("" for the root), or an
-// error if it is absolute or leaves the root.
+// error if it is absolute or leaves the root, or if Windows would read it
+// differently (backslashes, a drive letter).
 func memberPath(name string) (string, error) {
 	if name == "" {
 		return "", errors.New("a member has an empty name")
@@ -151,6 +211,12 @@ func memberPath(name string) (string, error) {
 	clean := path.Clean(name)
 	if clean == ".." || strings.HasPrefix(clean, "../") {
 		return "", fmt.Errorf("member %q escapes the archive root through \"..\"", name)
+	}
+	if hasDrive(name) {
+		return "", fmt.Errorf("member %q starts with a drive letter, which Windows reads as a path on that drive", name)
+	}
+	if strings.Contains(name, `\`) {
+		return "", fmt.Errorf("member %q has a backslash in its name, which Windows reads as a path separator (Go's archive/zip calls such names insecure)", name)
 	}
 	if clean == "." {
 		return "", nil
@@ -164,13 +230,23 @@ func isWindowsAbs(name string) bool {
 	if strings.HasPrefix(name, `\`) {
 		return true
 	}
-	return len(name) >= 3 && name[1] == ':' && (name[2] == '/' || name[2] == '\\') &&
-		('a' <= name[0]|0x20 && name[0]|0x20 <= 'z')
+	return hasDrive(name) && len(name) >= 3 && (name[2] == '/' || name[2] == '\\')
+}
+
+// hasDrive reports whether name starts with a Windows drive letter ("C:").
+func hasDrive(name string) bool {
+	return len(name) >= 2 && name[1] == ':' && ('a' <= name[0]|0x20 && name[0]|0x20 <= 'z')
+}
+
+// isAbsTarget reports whether a link target is absolute, on Unix or Windows.
+func isAbsTarget(target string) bool {
+	return strings.HasPrefix(target, "/") || isWindowsAbs(target)
 }
 
 // link checks that the link member at clean (a clean relative path) points
 // inside the archive and, if it lies inside the strip prefix, inside the
-// prefix, which becomes the repository root.
+// prefix, which becomes the repository root, as far as its name and target
+// tell. [checker.extract] then resolves it through the links of the archive.
 func (c *checker) link(clean string, k kind, target string) error {
 	what := "symlink"
 	if k == kindHardlink {
@@ -179,8 +255,17 @@ func (c *checker) link(clean string, k kind, target string) error {
 	if target == "" {
 		return fmt.Errorf("%s %q has an empty target", what, clean)
 	}
-	if strings.HasPrefix(target, "/") || isWindowsAbs(target) {
+	if isAbsTarget(target) {
 		return fmt.Errorf("%s %q points to the absolute path %q, outside the archive", what, clean, target)
+	}
+	if hasDrive(target) {
+		return fmt.Errorf("%s %q points to %q, which starts with a drive letter: Windows reads it as a path on that drive", what, clean, target)
+	}
+	if strings.Contains(target, `\`) {
+		return fmt.Errorf("%s %q points to %q, whose backslashes Windows reads as path separators", what, clean, target)
+	}
+	if k == kindSymlink && len(target) > maxLinkTarget {
+		return fmt.Errorf("symlink %q has a target longer than %d bytes", clean, maxLinkTarget)
 	}
 	var resolved string
 	if k == kindHardlink {
@@ -202,6 +287,14 @@ func (c *checker) link(clean string, k kind, target string) error {
 func (c *checker) finish() (*Report, error) {
 	if len(c.top) == 0 {
 		return nil, errors.New("the archive holds no files")
+	}
+	if err := c.full.finish(); err != nil {
+		return nil, err
+	}
+	if c.repo != nil {
+		if err := c.repo.finish(); err != nil {
+			return nil, err
+		}
 	}
 	c.report.TopLevel = make([]string, 0, len(c.top))
 	for name := range c.top {

@@ -1,9 +1,12 @@
 package archive_test
 
 import (
+	"archive/tar"
+	"archive/zip"
 	"bytes"
 	"crypto/rand"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -220,5 +223,251 @@ func TestTypesMatchExtras(t *testing.T) {
 	want := slices.Sorted(slices.Values(extras.ArchiveTypes))
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("archive.Types differs from extras.ArchiveTypes (-extras +archive):\n%s", diff)
+	}
+}
+
+// TestCheckEscapes covers members and links that leave the root, or the
+// strip prefix, only once the links that earlier members made are
+// followed, as an extractor follows them, and names that Windows reads
+// differently. Each case is one class of escape; the first message found
+// is the one reported.
+func TestCheckEscapes(t *testing.T) {
+	S, F, H, D := at.Symlink, at.File, at.Hardlink, at.Dir
+	tests := []struct {
+		name, typ, strip string
+		data             []byte
+		want             string
+	}{
+		{"symlink dir then link through it", "tar", "",
+			at.Tar(S("a/x", ".."), S("a/x/y", "../.."), F("a/x/y/evil", "x")),
+			`symlink "a/x/y" points to "../..", outside the archive: it lies at "y" (through symlink "a/x" -> ".."), where it resolves to "../.."`},
+		{"symlink dir then member through it", "tar.gz", "",
+			at.TarGz(S("l", "b/.."), S("b", "."), F("l/evil", "x")),
+			`member "l/evil" escapes the archive root through symlink "l" -> "b/..", symlink "b" -> ".": it would be written to "../evil"`},
+		{"symlink chain", "tar", "",
+			at.Tar(S("d/c", ".."), S("d/b", "c/.."), S("d/a", "b/.."), F("f", "")),
+			`symlink "d/b" points to "c/..", outside the archive: it resolves through symlink "d/c" -> ".." to ".."`},
+		{"symlink chain completed by a later link", "tar.xz", "",
+			at.TarXz(S("d/a", "b/.."), S("d/b", "c/.."), S("d/c", ".."), F("f", "")),
+			`symlink "d/a" points to "b/..", outside the archive once extracted: it resolves through symlink "d/b" -> "c/..", symlink "d/c" -> ".." to "../.."`},
+		{"dotdot after symlink in a name", "tar", "",
+			at.Tar(S("a/x", ".."), F("a/x/../evil", "x")),
+			`member "a/x/../evil" escapes the archive root through symlink "a/x" -> "..": it would be written to "../evil"`},
+		{"dotdot after symlink in a target", "tar", "",
+			at.Tar(S("a/up", ".."), S("a/l", "up/../f"), F("f", "")),
+			`symlink "a/l" points to "up/../f", outside the archive: it resolves through symlink "a/up" -> ".." to "../f"`},
+		{"dotdot after symlink, inside", "tar", "",
+			at.Tar(D("a/c/d/"), S("a/x", "c/d"), F("a/x/../f", "x")),
+			`member "a/x/../f" has ".." after symlink "a/x" -> "c/d": extractors that clean names write it to "a/f", those that follow the link to "a/c/f"`},
+		{"hard link through a symlink", "tar", "",
+			at.Tar(S("l", "b/.."), S("b", "."), H("h", "l/etc/passwd")),
+			`hard link "h" points to "l/etc/passwd", outside the archive: it resolves through symlink "l" -> "b/..", symlink "b" -> "." to "../etc/passwd"`},
+		{"hard link with dotdot after a symlink", "tar", "",
+			at.Tar(S("a/x", ".."), F("f", ""), H("h", "a/x/../f")),
+			`hard link "h" points to "a/x/../f", outside the archive: it resolves through symlink "a/x" -> ".." to "../f"`},
+		{"hard link to a symlink", "tar", "",
+			at.Tar(F("f", ""), S("d/s", "../f"), H("h", "d/s")),
+			`hard link "h" links to symlink "d/s" -> "../f": some extractors link the symlink, others what it points to`},
+		{"symlink outside strip_prefix, inside the root", "tar.gz", "p",
+			at.TarGz(F("p/b", ""), S("p/a", "../p/b")),
+			`symlink "p/a" points to "../p/b", outside strip_prefix "p" (the repository root): it resolves to "../p/b" (relative to the repository root)`},
+		{"member through a symlink outside strip_prefix", "tar.gz", "p",
+			at.TarGz(S("p/d", "e/.."), S("p/e", "."), F("p/d/x", "")),
+			`member "p/d/x" escapes strip_prefix "p" (the repository root) through symlink "p/d" -> "e/..", symlink "p/e" -> ".": it would be written to "../x" (relative to the repository root)`},
+		{"absolute symlink target", "tar", "",
+			at.Tar(S("l", "/etc/passwd")),
+			`symlink "l" points to the absolute path "/etc/passwd", outside the archive`},
+		{"drive-relative symlink target", "tar", "",
+			at.Tar(S("l", "C:evil")),
+			`symlink "l" points to "C:evil", which starts with a drive letter: Windows reads it as a path on that drive`},
+		{"backslash symlink target", "zip", "",
+			at.Zip(S("l", `..\..\evil`)),
+			`symlink "l" points to "..\\..\\evil", whose backslashes Windows reads as path separators`},
+		{"symlink loop", "tar", "",
+			at.Tar(S("a", "b"), S("b", "a"), F("f", "")),
+			`symlink "b" points to "a", which cannot be resolved: the links loop: symlink "a" -> "b", symlink "b" -> "a", back to symlink "a" -> "b"`},
+		{"symlink replacing a directory", "tar", "",
+			at.Tar(F("x/f", ""), S("x", "y")),
+			`symlink "x" lands on "x", which the archive already holds as a file or directory: some extractors replace it, others keep it or fail`},
+		{"file replacing a symlink", "tar", "",
+			at.Tar(S("x", "y"), F("x", "")),
+			`member "x" lands on symlink "x" -> "y", made by an earlier member: some extractors replace the link, others write through it`},
+		{"symlink retargeted", "tar", "",
+			at.Tar(S("a", "b/.."), S("b", "."), S("a", "b")),
+			`symlink "a" lands on symlink "a" -> "b/..", made by an earlier member, with another target: some extractors replace the link, others fail`},
+		{"member under a file", "tar", "",
+			at.Tar(F("f", ""), S("f/l", "../x"), D("f/"), F("f/l/y", "")),
+			`member "f/l" cannot be extracted: "f" is a file, not a directory`},
+		{"member under a file through a symlink", "zip", "",
+			at.Zip(F("d/f", ""), S("l", "d/f"), F("l/x", "")),
+			`member "l/x" cannot be extracted: its directory goes through symlink "l" -> "d/f" to "d/f", a file, not a directory`},
+		{"symlink made through a symlink", "tar", "",
+			at.Tar(S("lib", "real/lib"), D("real/lib/"), F("lib/x.so", "so"), S("lib/y.so", "x.so")),
+			`symlink "lib/y.so" lies at "real/lib/y.so", reached through symlink "lib" -> "real/lib": extractors differ on whether they can make a link inside a linked directory, so links must lie in real directories`},
+		{"symlink with dotdot in its name", "tar", "",
+			at.Tar(D("a/"), S("a/../l", "a")),
+			`symlink "a/../l" has ".." in its name: extractors differ on where, or whether, they make it`},
+		{"symlink named like a directory", "zip", "",
+			at.Zip(S("l/.", "a")),
+			`symlink "l/." has a name that ends like a directory's: extractors differ on whether they make it`},
+		{"member through a dangling symlink", "tar", "",
+			at.Tar(S("lib", "real/lib"), F("lib/x.so", ""), D("real/lib/")),
+			`member "lib/x.so" cannot be extracted: its directory goes through symlink "lib" -> "real/lib", but "real" does not exist at that point`},
+		{"long symlink target", "tar", "",
+			at.Tar(S("l", strings.Repeat("a/", 2049))),
+			`symlink "l" has a target longer than 4096 bytes`},
+		{"zip symlink escape", "zip", "",
+			at.Zip(S("a/x", ".."), S("a/x/y", "../.."), F("a/x/y/evil", "x")),
+			`symlink "a/x/y" points to "../..", outside the archive: it lies at "y" (through symlink "a/x" -> ".."), where it resolves to "../.."`},
+		{"zip member through a symlink", "zip", "",
+			at.Zip(S("l", "b/.."), S("b", "."), F("l/evil", "x")),
+			`member "l/evil" escapes the archive root through symlink "l" -> "b/..", symlink "b" -> ".": it would be written to "../evil"`},
+		{"zip backslash name", "zip", "",
+			at.Zip(F("ok", ""), F(`a\..\..\evil`, "x")),
+			`member "a\\..\\..\\evil" has a backslash in its name, which Windows reads as a path separator (Go's archive/zip calls such names insecure)`},
+		{"zip drive-relative name", "zip", "",
+			at.Zip(F("C:evil", "x")),
+			`member "C:evil" starts with a drive letter, which Windows reads as a path on that drive`},
+		{"tar insecure name", "tar", "",
+			at.Tar(F(`..\..\evil`, "x")),
+			`member "..\\..\\evil" has a backslash in its name, which Windows reads as a path separator (Go's archive/zip calls such names insecure)`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rep, err := archive.Check(writeTemp(t, tt.data), tt.typ, tt.strip)
+			if err == nil {
+				t.Fatalf("Check succeeded with %+v, want error %q", rep, tt.want)
+			}
+			if err.Error() != tt.want {
+				t.Errorf("Check error:\n got %q\nwant %q", err, tt.want)
+			}
+			if archive.Supported(tt.typ) && !strings.Contains("zip jar war aar", tt.typ) {
+				_, err := archive.CheckReader(bytes.NewReader(tt.data), tt.typ, tt.strip)
+				if err == nil || err.Error() != tt.want {
+					t.Errorf("CheckReader error:\n got %v\nwant %q", err, tt.want)
+				}
+			}
+		})
+	}
+}
+
+// TestCheckLinksInside covers links that Check must accept: relative links
+// that stay inside, links to members that come later, directories reached
+// through links.
+func TestCheckLinksInside(t *testing.T) {
+	S, F, H, D := at.Symlink, at.File, at.Hardlink, at.Dir
+	tests := []struct {
+		name, typ, strip string
+		data             []byte
+		want             *archive.Report
+	}{
+		{"relative links", "tar.gz", "",
+			at.TarGz(F("a/c/f", "x"), S("a/b/l", "../c/f"), S("a/b/m", "l"), S("top", "a/b/m")),
+			&archive.Report{Files: 1, Symlinks: 3, Size: 1, TopLevel: []string{"a", "top"}}},
+		{"links to later members", "tar", "",
+			at.Tar(S("l", "d/f"), S("d/up", ".."), D("d/"), F("d/f", "x")),
+			&archive.Report{Files: 1, Dirs: 1, Symlinks: 2, Size: 1, TopLevel: []string{"d", "l"}}},
+		{"members through a symlinked directory", "tar.xz", "",
+			at.TarXz(S("lib", "real/lib"), D("real/lib/"), F("lib/x.so", "so"), S("real/lib/y.so", "x.so"), H("lib/z.so", "lib/x.so")),
+			&archive.Report{Files: 1, Dirs: 1, Symlinks: 3, Size: 2, TopLevel: []string{"lib", "real"}}},
+		{"dotdot after a symlink in a target", "tar", "",
+			at.Tar(F("f", ""), S("a/b/up", ".."), S("l", "a/b/up/../f")),
+			&archive.Report{Files: 1, Symlinks: 2, TopLevel: []string{"a", "f", "l"}}},
+		{"hard links", "tar", "",
+			at.Tar(F("d/f", "x"), S("d/s", "f"), H("d/h", "d/f"), S("t", "d"), H("g", "t/f"), H("t/i", "g")),
+			&archive.Report{Files: 1, Symlinks: 5, Size: 1, TopLevel: []string{"d", "g", "t"}}},
+		{"repeated symlink", "tar", "",
+			at.Tar(S("l", "f"), S("l", "f"), F("f", "")),
+			&archive.Report{Files: 1, Symlinks: 2, TopLevel: []string{"f", "l"}}},
+		{"zip symlinked directory", "zip", "",
+			at.Zip(D("real/"), S("lib", "real"), F("lib/x", "x")),
+			&archive.Report{Files: 1, Dirs: 1, Symlinks: 1, Size: 1, TopLevel: []string{"lib", "real"}}},
+		{"symlinked directory in strip_prefix", "tar", "p",
+			at.Tar(D("p/"), S("p/lib", "real"), D("p/real/"), F("p/lib/x", "x"), S("p/real/y", "../lib/x")),
+			&archive.Report{Files: 1, Dirs: 2, Symlinks: 2, Size: 1, TopLevel: []string{"p"}}},
+		{"strip_prefix beside a link out of it", "tar", "p",
+			at.Tar(F("p/f", ""), S("q/l", "../p/f")),
+			&archive.Report{Files: 1, Symlinks: 1, TopLevel: []string{"p", "q"}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := archive.Check(writeTemp(t, tt.data), tt.typ, tt.strip)
+			if err != nil {
+				t.Fatalf("Check: %v", err)
+			}
+			w := *tt.want
+			w.Type = tt.typ
+			if diff := cmp.Diff(&w, got); diff != "" {
+				t.Errorf("report (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestInsecurePathGODEBUG checks that the names that archive/zip and
+// archive/tar flag as insecure under GODEBUG=zipinsecurepath=0 and
+// tarinsecurepath=0 are refused, with errors that wrap theirs.
+func TestInsecurePathGODEBUG(t *testing.T) {
+	t.Setenv("GODEBUG", "zipinsecurepath=0,tarinsecurepath=0")
+	tests := []struct {
+		name, typ string
+		data      []byte
+		want      string
+		is        error
+	}{
+		{"zip backslash", "zip", at.Zip(at.File("ok", ""), at.File(`a\..\..\evil`, "x")),
+			`member "a\\..\\..\\evil" has a backslash in its name, which Windows reads as a path separator (Go's archive/zip calls such names insecure)`, zip.ErrInsecurePath},
+		{"zip dotdot", "zip", at.Zip(at.File("../evil", "x")),
+			`member "../evil" escapes the archive root through ".."`, zip.ErrInsecurePath},
+		{"tar dotdot", "tar", at.Tar(at.File("ok", ""), at.File("a/../../evil", "x")),
+			`member "a/../../evil" escapes the archive root through ".."`, tar.ErrInsecurePath},
+		{"tar absolute", "tar.gz", at.TarGz(at.File("/etc/evil", "x")),
+			`member "/etc/evil" has an absolute path; archives must hold only relative paths`, tar.ErrInsecurePath},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := archive.Check(writeTemp(t, tt.data), tt.typ, "")
+			if err == nil || err.Error() != tt.want {
+				t.Errorf("Check error:\n got %v\nwant %q", err, tt.want)
+			}
+			if !errors.Is(err, tt.is) {
+				t.Errorf("Check error %v does not wrap %v", err, tt.is)
+			}
+		})
+	}
+	// Good archives still pass.
+	for _, typ := range []string{"zip", "tar"} {
+		data := at.Tar(at.Release("rel")...)
+		if typ == "zip" {
+			data = at.Zip(at.Release("rel")...)
+		}
+		if _, err := archive.Check(writeTemp(t, data), typ, "rel"); err != nil {
+			t.Errorf("%s: Check: %v", typ, err)
+		}
+	}
+}
+
+// BenchmarkCheck checks a large archive with many links: the check must
+// stay linear in the number of members.
+func BenchmarkCheck(b *testing.B) {
+	for _, n := range []int{1000, 10000, 100000} {
+		b.Run(fmt.Sprint(n), func(b *testing.B) {
+			var members []at.Member
+			for i := range n / 4 {
+				d := fmt.Sprintf("rel/d%d/e%d", i%100, i)
+				members = append(members,
+					at.File(d+"/f", "x"),
+					at.Symlink(d+"/l", "f"),
+					at.Symlink(d+"/up", "../.."),
+					at.File(d+"/up/d0/x", "y"))
+			}
+			data := at.Tar(members...)
+			for b.Loop() {
+				if _, err := archive.CheckReader(bytes.NewReader(data), "tar", "rel"); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n), "ns/member")
+		})
 	}
 }

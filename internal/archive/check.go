@@ -12,6 +12,7 @@ import (
 	"io/fs"
 	"os"
 	"path"
+	"path/filepath"
 	"strings"
 
 	"github.com/ulikunitz/xz"
@@ -20,13 +21,19 @@ import (
 // Check opens the archive at path as type typ (one of [Types]; see
 // [InferType]) and reads every member to the end. It fails if the file is
 // not an archive of that type or is truncated or corrupt, if it holds no
-// files, if a member's path is absolute or leaves the archive root through
-// "..", if a symbolic or hard link points outside the archive (or, for a
-// link inside stripPrefix, outside stripPrefix), or if stripPrefix is not
-// "" and is not a directory of the archive. stripPrefix is a clean relative
-// path such as "perso-1.0", as in extras.json.
+// files, if a member's path is absolute, has a backslash or a drive letter,
+// or leaves the archive root through ".." or through a symbolic link that an
+// earlier member made, if a symbolic or hard link resolves outside the
+// archive (or, for a link inside stripPrefix, outside stripPrefix), if links
+// loop, if a link and another member share a path (extractors disagree on
+// the result), or if stripPrefix is not "" and is not a directory of the
+// archive. stripPrefix is a clean relative path such as "perso-1.0", as in
+// extras.json.
 //
-// Errors for types that Check cannot open wrap [ErrUnsupported].
+// Errors for types that Check cannot open wrap [ErrUnsupported]. Errors for
+// names that archive/zip or archive/tar report as insecure (with
+// GODEBUG=zipinsecurepath=0 or tarinsecurepath=0) wrap
+// [zip.ErrInsecurePath] or [tar.ErrInsecurePath].
 func Check(path, typ, stripPrefix string) (*Report, error) {
 	if err := checkArgs(typ, stripPrefix); err != nil {
 		return nil, err
@@ -128,13 +135,17 @@ func checkTar(r io.Reader, typ, stripPrefix string) (*Report, error) {
 		if errors.Is(err, io.EOF) {
 			break
 		}
-		if err != nil && !errors.Is(err, tar.ErrInsecurePath) {
+		// With GODEBUG=tarinsecurepath=0, Next flags a name that is not
+		// local (filepath.IsLocal) but still returns the header: the member
+		// is checked below, and refused whatever our own checks say.
+		insecure := errors.Is(err, tar.ErrInsecurePath)
+		if err != nil && !insecure {
 			if i == 0 && !errors.Is(err, io.ErrUnexpectedEOF) {
 				return nil, notArchive(typ, err)
 			}
 			return nil, corrupt(typ, err)
 		}
-		if hdr.Typeflag == tar.TypeXGlobalHeader {
+		if hdr.Typeflag == tar.TypeXGlobalHeader && !insecure {
 			continue // pax global header (git archive writes one): not a member
 		}
 		k, target := kindOther, ""
@@ -148,8 +159,8 @@ func checkTar(r io.Reader, typ, stripPrefix string) (*Report, error) {
 		case tar.TypeLink:
 			k, target = kindHardlink, hdr.Linkname
 		}
-		if err := c.member(hdr.Name, k, hdr.Size, target); err != nil {
-			return nil, err
+		if err := c.member(hdr.Name, k, hdr.Size, target); err != nil || insecure {
+			return nil, insecurePath("archive/tar", hdr.Name, err, tar.ErrInsecurePath, insecure)
 		}
 		if _, err := io.Copy(io.Discard, tr); err != nil {
 			return nil, corrupt(typ, fmt.Errorf("member %q: %w", hdr.Name, err))
@@ -158,12 +169,38 @@ func checkTar(r io.Reader, typ, stripPrefix string) (*Report, error) {
 	return c.finish()
 }
 
-// maxLinkTarget bounds the size of a zip symlink's content (its target).
+// insecurePath returns the error for a member whose check failed with err
+// (nil if it passed). If flagged, Go's reader reported the member's name as
+// insecure with goErr: the error then wraps goErr, and is not nil even if
+// the member passed.
+func insecurePath(pkg, name string, err, goErr error, flagged bool) error {
+	switch {
+	case !flagged:
+		return err
+	case err == nil:
+		return fmt.Errorf("member %q has a name that Go's %s calls insecure: %w", name, pkg, goErr)
+	}
+	return &wrapped{err, goErr}
+}
+
+// wrapped is an error with the message of msg that also wraps cause.
+type wrapped struct{ msg, cause error }
+
+func (w *wrapped) Error() string   { return w.msg.Error() }
+func (w *wrapped) Unwrap() []error { return []error{w.msg, w.cause} }
+
+// maxLinkTarget bounds the length of a symlink's target (a zip symlink's
+// content), as PATH_MAX does for the kernel.
 const maxLinkTarget = 4096
 
 func checkZip(name, typ, stripPrefix string) (*Report, error) {
 	zr, err := zip.OpenReader(name)
-	if err != nil && !errors.Is(err, zip.ErrInsecurePath) {
+	// With GODEBUG=zipinsecurepath=0, OpenReader flags an archive with a
+	// name that is not local or has a backslash, but still returns the
+	// reader: the members are checked below, and the flagged one refused
+	// whatever our own checks say.
+	insecure := errors.Is(err, zip.ErrInsecurePath)
+	if err != nil && !insecure {
 		return nil, notArchive(typ, err)
 	}
 	defer zr.Close()
@@ -182,8 +219,9 @@ func checkZip(name, typ, stripPrefix string) (*Report, error) {
 			}
 			target = string(b)
 		}
-		if err := c.member(f.Name, k, int64(f.UncompressedSize64), target); err != nil {
-			return nil, err
+		flagged := insecure && zipInsecure(f.Name)
+		if err := c.member(f.Name, k, int64(f.UncompressedSize64), target); err != nil || flagged {
+			return nil, insecurePath("archive/zip", f.Name, err, zip.ErrInsecurePath, flagged)
 		}
 		if k == kindFile {
 			// Reading to the end verifies the member's CRC-32 and size.
@@ -192,7 +230,16 @@ func checkZip(name, typ, stripPrefix string) (*Report, error) {
 			}
 		}
 	}
+	if insecure { // not expected: zipInsecure is archive/zip's test
+		return nil, fmt.Errorf("the %s archive has a name that Go's archive/zip calls insecure: %w", typ, zip.ErrInsecurePath)
+	}
 	return c.finish()
+}
+
+// zipInsecure reports whether archive/zip flags name as insecure (with
+// GODEBUG=zipinsecurepath=0).
+func zipInsecure(name string) bool {
+	return name != "" && (!filepath.IsLocal(name) || strings.Contains(name, `\`))
 }
 
 // readZipMember reads f to the end, returning at most limit bytes of it

@@ -1,0 +1,486 @@
+package archive
+
+import (
+	"fmt"
+	"path"
+	"slices"
+	"strings"
+)
+
+// This file models the tree that extracting an archive's members in order
+// builds, symbolic links included, so that a member or a link that leaves the
+// root only through a link created by an earlier member is found: with
+// "a/x -> .." in the archive, the clean-looking "a/x/y -> ../.." points two
+// levels above the root once a/x is followed.
+//
+// Paths are resolved as the kernel resolves them: a component that is a
+// symbolic link is replaced by the link's target, relative to the directory
+// holding the link, and ".." after it is taken in the target's directory, not
+// lexically. A component that does not exist (yet) is taken lexically. Going
+// above the root, or to an absolute path, is an escape.
+//
+// Extractors differ when a member lands on a path that already holds a link
+// (tar replaces the link, others write through it, or fail), when a link
+// lands on a file or directory (tar replaces an empty one, others fail or
+// keep it), when a tar hard link links to a symlink (some link the symlink,
+// others what it points to), and between those that clean a member's name
+// first (Bazel) and those that hand it to the kernel (tar) when ".." follows
+// a link. The tree refuses those archives instead of guessing, so that one
+// model holds for every extractor. It also refuses a member that no
+// extractor can create because its directory goes through a file or through
+// a link to nothing (yet): extractors that go on after such an error (tar)
+// would otherwise build a tree without it, unlike the model.
+//
+// So links are never removed or changed once made, and a link resolves the
+// same in every state of the extraction where it resolves at all: the
+// finished tree is the one to check.
+
+// maxLinks bounds the symbolic links followed while resolving one path, as
+// Linux's MAXSYMLINKS does: more means a loop, or a chain no extractor
+// follows.
+const maxLinks = 40
+
+// maxSteps bounds the path components one resolution walks, so that long
+// targets followed many times cannot make the check slow.
+const maxSteps = 1 << 16
+
+// A node is a path of the extracted tree: a directory, a file (or another
+// non-directory) or a symbolic link.
+type node struct {
+	name     string // the last path component ("" for the root)
+	parent   *node  // nil for the root
+	children map[string]*node
+	file     bool   // not a directory
+	link     bool   // a symbolic link to target
+	target   string // as written in the archive
+	member   string // the archive member that made the link, for messages
+	loc      []*node
+	// loc lists the links followed to reach the link's directory when it was
+	// created: empty if it lies where its name says.
+}
+
+// label names a link in messages.
+func (n *node) label() string {
+	return fmt.Sprintf("symlink %q -> %q", n.member, n.target)
+}
+
+// path returns n's path relative to the root, "." for the root itself.
+func (n *node) path() string {
+	var parts []string
+	for ; n.parent != nil; n = n.parent {
+		parts = append(parts, n.name)
+	}
+	if len(parts) == 0 {
+		return "."
+	}
+	for i, j := 0, len(parts)-1; i < j; i, j = i+1, j-1 {
+		parts[i], parts[j] = parts[j], parts[i]
+	}
+	return strings.Join(parts, "/")
+}
+
+// A pos is a place in the tree: the deepest existing node dir and the
+// components below it that do not exist yet.
+type pos struct {
+	dir  *node
+	rest []string
+}
+
+func (p pos) same(q pos) bool {
+	if p.dir != q.dir || len(p.rest) != len(q.rest) {
+		return false
+	}
+	for i := range p.rest {
+		if p.rest[i] != q.rest[i] {
+			return false
+		}
+	}
+	return true
+}
+
+func (p pos) String() string {
+	if len(p.rest) == 0 {
+		return p.dir.path()
+	}
+	if p.dir.parent == nil {
+		return strings.Join(p.rest, "/")
+	}
+	return p.dir.path() + "/" + strings.Join(p.rest, "/")
+}
+
+// A resolution is where a path leads.
+type resolution struct {
+	pos   pos     // where it ends, if it stays inside
+	chain []*node // the links followed, in order
+	end   string  // if not "": it leaves the tree and ends here ("../x", "/etc")
+	loop  bool    // too many links (or steps) to follow
+	// If not nil, the kernel would stop before the end: at the file
+	// notDir, or in the target of dangling, at missing, which does not exist.
+	notDir, dangling *node
+	missing          pos
+}
+
+func (r *resolution) failed() bool { return r.end != "" || r.loop }
+
+// resolve resolves p, a relative path, from the directory start. Every
+// symbolic link on the way is followed, the last component's only if
+// followLast.
+func resolve(start *node, p string, followLast bool) resolution {
+	var r resolution
+	var stack []string // pending components, the next one last
+	push := func(s string) {
+		for s != "" {
+			i := strings.LastIndexByte(s, '/')
+			c := s[i+1:]
+			if c != "" && c != "." {
+				stack = append(stack, c)
+			}
+			if i < 0 {
+				break
+			}
+			s = s[:i]
+		}
+	}
+	rest := func() string {
+		parts := make([]string, len(stack))
+		for i, c := range stack {
+			parts[len(stack)-1-i] = c
+		}
+		return strings.Join(parts, "/")
+	}
+	push(p)
+	cur := start
+	var virt []string
+	mark := -1 // while len(stack) >= mark, the components come from markLink's target
+	var markLink *node
+	for steps := 0; len(stack) > 0; steps++ {
+		if steps > maxSteps {
+			r.loop = true
+			return r
+		}
+		c := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		switch {
+		case c == "..":
+			switch {
+			case len(virt) > 0:
+				virt = virt[:len(virt)-1]
+			case cur.parent == nil:
+				r.end = path.Clean("../" + rest())
+				return r
+			default:
+				cur = cur.parent
+			}
+			continue
+		case len(virt) > 0:
+			virt = append(virt, c)
+			continue
+		}
+		child := cur.children[c]
+		switch {
+		case child == nil:
+			virt = append(virt, c)
+			if mark >= 0 && len(stack) >= mark && r.dangling == nil && r.notDir == nil {
+				r.dangling, r.missing = markLink, pos{cur, slices.Clone(virt)}
+			}
+		case child.link && (len(stack) > 0 || followLast):
+			r.chain = append(r.chain, child)
+			if len(r.chain) > maxLinks {
+				r.loop = true
+				return r
+			}
+			if isAbsTarget(child.target) { // refused when the link was made
+				r.end = path.Clean(child.target + "/" + rest())
+				return r
+			}
+			if mark < 0 || len(stack) < mark {
+				mark, markLink = len(stack), child
+			}
+			push(child.target)
+		default:
+			if child.file && len(stack) > 0 && r.notDir == nil && r.dangling == nil {
+				r.notDir = child
+			}
+			cur = child
+		}
+	}
+	r.pos = pos{cur, virt}
+	return r
+}
+
+// chainText lists links for a message.
+func chainText(chain []*node) string {
+	const max = 6
+	parts := make([]string, 0, min(len(chain), max+1))
+	for i, n := range chain {
+		if i == max {
+			parts = append(parts, fmt.Sprintf("and %d more", len(chain)-max))
+			break
+		}
+		parts = append(parts, n.label())
+	}
+	return strings.Join(parts, ", ")
+}
+
+// through returns " through " and the links, or "" if there are none.
+func through(chain []*node) string {
+	if len(chain) == 0 {
+		return ""
+	}
+	return " through " + chainText(chain)
+}
+
+// loopText says why a resolution gave up.
+func loopText(r *resolution) string {
+	seen := map[*node]bool{}
+	for i, n := range r.chain {
+		if seen[n] {
+			return "the links loop: " + chainText(r.chain[:i]) + ", back to " + n.label()
+		}
+		seen[n] = true
+	}
+	if len(r.chain) > maxLinks {
+		return fmt.Sprintf("more than %d symbolic links to follow: %s", maxLinks, chainText(r.chain))
+	}
+	return fmt.Sprintf("more than %d path components to walk, through %s", maxSteps, chainText(r.chain))
+}
+
+// A tree is the model of one extraction: of the whole archive, or of the
+// part inside strip_prefix, which becomes the repository.
+type tree struct {
+	root   *node
+	prefix string  // strip_prefix, or "" for the whole archive
+	links  []*node // the symbolic links, in the order they were made
+}
+
+func newTree(prefix string) *tree {
+	return &tree{root: &node{}, prefix: prefix}
+}
+
+// outside is what a link escaping the tree points outside of.
+func (t *tree) outside() string {
+	if t.prefix == "" {
+		return "outside the archive"
+	}
+	return fmt.Sprintf("outside strip_prefix %q (the repository root)", t.prefix)
+}
+
+// rootName names the tree's root in messages.
+func (t *tree) rootName() string {
+	if t.prefix == "" {
+		return "the archive root"
+	}
+	return fmt.Sprintf("strip_prefix %q (the repository root)", t.prefix)
+}
+
+// archivePath returns the archive path of p, a path of the tree.
+func (t *tree) archivePath(p string) string {
+	switch {
+	case t.prefix == "":
+		return p
+	case p == ".":
+		return t.prefix
+	}
+	return t.prefix + "/" + p
+}
+
+// endText shows where an escaping path ends.
+func (t *tree) endText(end string) string {
+	if t.prefix == "" || strings.HasPrefix(end, "/") {
+		return fmt.Sprintf("%q", end)
+	}
+	return fmt.Sprintf("%q (relative to the repository root)", end)
+}
+
+// An entry is a member as one tree sees it.
+type entry struct {
+	member    string // the name in the archive, for messages
+	path      string // the clean path in the tree
+	raw       string // the path as written, if it has ".." components
+	kind      kind
+	linkname  string // a link's target as written in the archive
+	target    string // symlink: as written; hard link: the clean path in the tree
+	rawTarget string // hard link: the target as written, if it has ".."
+}
+
+// add extracts e into the tree, or says why extracting it is unsafe.
+func (t *tree) add(e entry) error {
+	at := resolve(t.root, e.path, false)
+	if err := t.memberFailed(e.member, &at); err != nil {
+		return err
+	}
+	if e.raw != "" {
+		alt := resolve(t.root, e.raw, false)
+		if err := t.memberFailed(e.member, &alt); err != nil {
+			return err
+		}
+		if !alt.pos.same(at.pos) {
+			return fmt.Errorf("member %q has \"..\" after %s: extractors that clean names write it to %q, those that follow the link to %q",
+				e.member, chainText(alt.chain), t.archivePath(at.pos.String()), t.archivePath(alt.pos.String()))
+		}
+	}
+
+	if err := t.blocked(e.member, &at); err != nil {
+		return err
+	}
+	if e.kind == kindHardlink {
+		if err := t.hardlinkTarget(e); err != nil {
+			return err
+		}
+	}
+	isLink := e.kind == kindSymlink
+
+	if len(at.pos.rest) == 0 { // the path exists
+		n := at.pos.dir
+		switch {
+		case n.link && !isLink:
+			return fmt.Errorf("member %q lands on %s, made by an earlier member: some extractors replace the link, others write through it",
+				e.member, n.label())
+		case !n.link && isLink:
+			return fmt.Errorf("symlink %q lands on %q, which the archive already holds as a file or directory: some extractors replace it, others keep it or fail",
+				e.member, t.archivePath(n.path()))
+		case isLink && n.target != e.target:
+			return fmt.Errorf("symlink %q lands on %s, made by an earlier member, with another target: some extractors replace the link, others fail",
+				e.member, n.label())
+		case e.kind == kindDir:
+			n.file = false // tar replaces a file with the directory
+		}
+		return nil // the same link, or a file or directory again
+	}
+	dir := at.pos.dir
+	for _, c := range at.pos.rest {
+		if dir.children == nil {
+			dir.children = map[string]*node{}
+		}
+		child := &node{name: c, parent: dir}
+		dir.children[c] = child
+		dir = child
+	}
+	n := dir
+	if !isLink {
+		n.file = e.kind != kindDir
+		return nil
+	}
+	n.link, n.target, n.member, n.loc = true, e.target, e.member, at.chain
+	t.links = append(t.links, n)
+	if err := t.linkFailed(n, ""); err != nil {
+		return err
+	}
+	if len(at.chain) > 0 {
+		// GNU tar makes a link whose target has ".." or is absolute only at
+		// the end, leaving a file in its place until then: it cannot make
+		// this one, others can, and then the trees differ.
+		return fmt.Errorf("symlink %q lies at %q, reached through %s: extractors differ on whether they can make a link inside a linked directory, so links must lie in real directories",
+			e.member, t.archivePath(n.path()), chainText(at.chain))
+	}
+	return nil
+}
+
+// blocked describes a member that no extractor can create, because its
+// directory goes through a file or a link to nothing.
+func (t *tree) blocked(member string, r *resolution) error {
+	switch {
+	case r.notDir != nil && len(r.chain) == 0:
+		return fmt.Errorf("member %q cannot be extracted: %q is a file, not a directory",
+			member, t.archivePath(r.notDir.path()))
+	case r.notDir != nil:
+		return fmt.Errorf("member %q cannot be extracted: its directory goes through %s to %q, a file, not a directory",
+			member, chainText(r.chain), t.archivePath(r.notDir.path()))
+	case r.dangling != nil:
+		return fmt.Errorf("member %q cannot be extracted: its directory goes through %s, but %q does not exist at that point",
+			member, chainText(r.chain), t.archivePath(r.missing.String()))
+	}
+	return nil
+}
+
+// hardlinkTarget resolves a hard link's target, which must stay inside and
+// must not be a symlink.
+func (t *tree) hardlinkTarget(e entry) error {
+	failed := func(r *resolution) error {
+		switch {
+		case r.loop:
+			return fmt.Errorf("hard link %q points to %q, which cannot be resolved: %s", e.member, e.linkname, loopText(r))
+		case r.end != "":
+			return fmt.Errorf("hard link %q points to %q, %s: it resolves%s to %s",
+				e.member, e.linkname, t.outside(), through(r.chain), t.endText(r.end))
+		}
+		return nil
+	}
+	r := resolve(t.root, e.target, false)
+	if err := failed(&r); err != nil {
+		return err
+	}
+	if e.rawTarget != "" {
+		alt := resolve(t.root, e.rawTarget, false)
+		if err := failed(&alt); err != nil {
+			return err
+		}
+		if !alt.pos.same(r.pos) {
+			return fmt.Errorf("hard link %q points to %q, with \"..\" after %s: extractors that clean names link to %q, those that follow the link to %q",
+				e.member, e.linkname, chainText(alt.chain), t.archivePath(r.pos.String()), t.archivePath(alt.pos.String()))
+		}
+	}
+	if len(r.pos.rest) == 0 && r.pos.dir.link {
+		return fmt.Errorf("hard link %q links to %s: some extractors link the symlink, others what it points to",
+			e.member, r.pos.dir.label())
+	}
+	return nil
+}
+
+// memberFailed describes a member whose path leaves the tree.
+func (t *tree) memberFailed(member string, r *resolution) error {
+	switch {
+	case r.loop:
+		return fmt.Errorf("member %q cannot be extracted: %s", member, loopText(r))
+	case r.end != "":
+		return fmt.Errorf("member %q escapes %s%s: it would be written to %s",
+			member, t.rootName(), through(r.chain), t.endText(r.end))
+	}
+	return nil
+}
+
+// linkFailed resolves the link n from its directory and describes it if
+// it leaves the tree. when qualifies the message ("" or " once extracted").
+func (t *tree) linkFailed(n *node, when string) error {
+	r := resolve(n.parent, n.target, true)
+	if !r.failed() {
+		return nil
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "symlink %q points to %q", n.member, n.target)
+	if r.loop {
+		fmt.Fprintf(&b, ", which cannot be resolved%s: %s", when, loopText(&r))
+		return fmt.Errorf("%s", b.String())
+	}
+	fmt.Fprintf(&b, ", %s%s: ", t.outside(), when)
+	if len(n.loc) > 0 {
+		fmt.Fprintf(&b, "it lies at %q (through %s), where it ", t.archivePath(n.path()), chainText(n.loc))
+	} else {
+		b.WriteString("it ")
+	}
+	fmt.Fprintf(&b, "resolves%s to %s", through(r.chain), t.endText(r.end))
+	return fmt.Errorf("%s", b.String())
+}
+
+// finish resolves every link of the finished tree: a link may depend on
+// links that later members made.
+func (t *tree) finish() error {
+	for _, n := range t.links {
+		if err := t.linkFailed(n, " once extracted"); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// hasDotDot reports whether p has a ".." component.
+func hasDotDot(p string) bool {
+	for p != "" {
+		var c string
+		c, p, _ = strings.Cut(p, "/")
+		if c == ".." {
+			return true
+		}
+	}
+	return false
+}
