@@ -10,10 +10,26 @@
 // Both retry transient failures (HTTP 5xx, 408 and 429, connection resets,
 // timeouts and bodies cut short) with exponential backoff, honouring
 // Retry-After, and never retry permanent ones (other 4xx statuses, a digest
-// or size that does not match, an invalid URL). A timeout limits the wait
-// for response headers and every pause in the body rather than the whole
-// download, so that large archives on slow links still finish. Proxies come
-// from the environment (HTTP_PROXY, HTTPS_PROXY, NO_PROXY).
+// or size that does not match, an invalid URL, an archive above the size
+// limit). Proxies come from the environment (HTTP_PROXY, HTTPS_PROXY,
+// NO_PROXY).
+//
+// Three limits keep a broken or hostile server from holding a run forever
+// or filling the disk: Options.Timeout limits the wait for response headers
+// and every pause in the body (an idle timeout); Options.Deadline limits
+// the whole time spent on one URL, all its attempts and the waits between
+// them included (a server trickling one byte a second never pauses long
+// enough for the idle timeout); and Options.MaxSize limits the size of the
+// archive: a Content-Length above it fails before the body is read, and a
+// body that grows beyond it fails as soon as it does, with its temporary
+// file removed. The error messages name the command-line flags of the
+// tools that set these options, -timeout, -deadline and -max-size.
+//
+// Fetch keeps the archive in a temporary file: in Options.Dir, or, if that
+// is "", in a directory of its own made by [NewTempDir]. Such directories
+// are marked as in use by a lock that dies with their process, so that
+// [CleanStale] (which NewTempDir runs) removes those of killed runs and
+// never one of a live run.
 //
 // URLs must be https:// unless Options.AllowInsecure is set, which also
 // accepts http:// URLs of loopback hosts and file:///absolute/path URLs, as
@@ -42,10 +58,25 @@ const (
 	DefaultBackoff    = time.Second
 	DefaultMaxBackoff = 30 * time.Second
 	DefaultUserAgent  = "ot-provisioning-exts-download/1"
+
+	// DefaultMaxSize is the largest archive accepted when Options.MaxSize
+	// is 0: 1 GiB. The signed provisioning archives are a few MB (binaries,
+	// digests and signatures), so this is hundreds of times what they
+	// need, and still small enough that a server sending an endless body
+	// cannot fill a disk or a CI runner's temporary directory.
+	DefaultMaxSize = 1 << 30
+
+	// DefaultDeadline is the longest time spent on one URL when
+	// Options.Deadline is 0: 30 minutes. A 1 GiB archive (DefaultMaxSize)
+	// needs an average of about 600 KB/s to finish in time; a
+	// provisioning archive of a few MB needs a few KB/s. It covers the
+	// retries too, so that retries never multiply it.
+	DefaultDeadline = 30 * time.Minute
 )
 
 // Options configures [Fetch] and [Verify]. The zero value is usable: no
-// expected digest, DefaultTimeout, no retries, https only.
+// expected digest, DefaultTimeout, DefaultDeadline, DefaultMaxSize, no
+// retries, https only.
 type Options struct {
 	// Client sends the requests. nil means a client like
 	// http.DefaultClient whose proxy comes from the environment and which
@@ -67,6 +98,21 @@ type Options struct {
 	// DefaultTimeout.
 	Timeout time.Duration
 
+	// Deadline bounds the whole time spent on one URL: every attempt,
+	// and the waits before retries, together. A URL that has not served
+	// the archive by then fails with an error wrapping [ErrDeadline] and
+	// is not retried; Fetch goes on with the next mirror, which gets a
+	// Deadline of its own. 0 means DefaultDeadline.
+	Deadline time.Duration
+
+	// MaxSize is the largest archive accepted, in bytes. A response whose
+	// Content-Length is larger fails at once, without reading the body;
+	// a body that grows larger fails as soon as it does, after at most
+	// MaxSize bytes were stored. Either fails with an error wrapping
+	// [ErrTooLarge] and is not retried. 0 means DefaultMaxSize; a
+	// negative value is an error.
+	MaxSize int64
+
 	// Retries is how many times a transient failure is retried after the
 	// first attempt, for each URL. 0 means no retries.
 	Retries int
@@ -81,8 +127,10 @@ type Options struct {
 	// for tests. extras.Options.AllowInsecure is the same rule.
 	AllowInsecure bool
 
-	// Dir is the directory for Fetch's temporary file; "" means
-	// os.TempDir().
+	// Dir is the directory for Fetch's temporary file, which the caller
+	// owns (typically a [TempDir] made for the run, so that a killed run's
+	// files are found and removed by the next). "" means a new [TempDir]
+	// in os.TempDir() for each download, which Result.Remove deletes.
 	Dir string
 
 	// Header holds extra request headers, such as Accept.
@@ -126,11 +174,25 @@ type Result struct {
 	Size int64
 	// Failed holds the errors of the URLs tried before URL, in order.
 	Failed []error
+
+	// dir is the directory Fetch made for Path when Options.Dir was "".
+	dir *TempDir
 }
 
-// Remove deletes the temporary file, if any.
+// Remove deletes the temporary file, if any, and the directory Fetch made
+// for it, if it made one.
 func (r *Result) Remove() error {
-	if r == nil || r.Path == "" {
+	if r == nil {
+		return nil
+	}
+	if r.dir != nil {
+		err := r.dir.Remove()
+		if err == nil {
+			r.dir, r.Path = nil, ""
+		}
+		return err
+	}
+	if r.Path == "" {
 		return nil
 	}
 	err := os.Remove(r.Path)
@@ -151,7 +213,63 @@ var (
 	// ErrInsecure is wrapped by errors for URLs (or redirects) that the
 	// URL policy rejects because they are not https://.
 	ErrInsecure = errors.New("insecure URL")
+	// ErrTooLarge is wrapped by errors for archives larger than
+	// Options.MaxSize (a *TooLargeError).
+	ErrTooLarge = errors.New("archive too large")
+	// ErrDeadline is wrapped by errors for URLs that did not serve the
+	// archive within Options.Deadline (a *DeadlineError).
+	ErrDeadline = errors.New("download deadline exceeded")
 )
+
+// TooLargeError is an archive larger than Options.MaxSize. It wraps
+// ErrTooLarge.
+type TooLargeError struct {
+	Limit     int64 // Options.MaxSize, or DefaultMaxSize
+	Announced int64 // the Content-Length if it was above Limit, else -1
+	Received  int64 // the bytes read before giving up
+}
+
+func (e *TooLargeError) Error() string {
+	limit := fmt.Sprintf("the limit of %d bytes", e.Limit)
+	if u := ByteSize(e.Limit).String(); strings.HasSuffix(u, "iB") {
+		limit = fmt.Sprintf("the limit of %s (%d bytes)", u, e.Limit)
+	}
+	if e.Announced >= 0 {
+		return fmt.Sprintf("the archive is too large: its announced size, %d bytes, is more than %s, so nothing was downloaded; raise -max-size if it is really that large", e.Announced, limit)
+	}
+	return fmt.Sprintf("the archive is too large: it grew beyond %s, so the download stopped after %d bytes; raise -max-size if it is really that large", limit, e.Received)
+}
+
+// Unwrap returns ErrTooLarge.
+func (e *TooLargeError) Unwrap() error { return ErrTooLarge }
+
+// DeadlineError is a URL that did not serve the archive within
+// Options.Deadline. It wraps ErrDeadline.
+type DeadlineError struct {
+	Deadline time.Duration // Options.Deadline, or DefaultDeadline
+	Attempts int           // the attempts made
+	Received int64         // the bytes received in the last attempt
+	Total    int64         // the size the last attempt announced, -1 if unknown
+	// Last is the error of the last attempt if the deadline passed while
+	// waiting to retry it, else nil.
+	Last error
+}
+
+func (e *DeadlineError) Error() string {
+	s := fmt.Sprintf("gave up after %s", e.Deadline)
+	if e.Attempts > 1 {
+		s += fmt.Sprintf(" and %d attempts", e.Attempts)
+	}
+	if e.Last != nil {
+		s += fmt.Sprintf(" (the last failed: %v)", e.Last)
+	} else {
+		s += fmt.Sprintf("; the server sent %s", of(e.Received, e.Total))
+	}
+	return s + "; raise -deadline if the server is just slow"
+}
+
+// Unwrap returns ErrDeadline.
+func (e *DeadlineError) Unwrap() error { return ErrDeadline }
 
 // Error is the error of a download from one URL.
 type Error struct {
@@ -165,7 +283,8 @@ type Error struct {
 // retries.
 func (e *Error) Error() string {
 	s := e.URL + ": " + e.Err.Error()
-	if e.Attempts > 1 {
+	var de *DeadlineError
+	if e.Attempts > 1 && !errors.As(e.Err, &de) { // it counts them itself
 		s += fmt.Sprintf(" (gave up after %d attempts)", e.Attempts)
 	}
 	return s
@@ -265,8 +384,14 @@ func Verify(ctx context.Context, rawURL string, opts Options) (*Result, error) {
 	return fetchURL(ctx, rawURL, opts, false)
 }
 
-// checkExpected rejects a malformed Options.SHA256.
+// checkExpected rejects a malformed Options.SHA256 and negative limits.
 func checkExpected(opts Options) error {
+	if opts.MaxSize < 0 {
+		return fmt.Errorf("download: MaxSize %d is negative", opts.MaxSize)
+	}
+	if opts.Deadline < 0 {
+		return fmt.Errorf("download: Deadline %s is negative", opts.Deadline)
+	}
 	if opts.SHA256 == "" {
 		return nil
 	}
@@ -280,10 +405,22 @@ func checkExpected(opts Options) error {
 // toFile.
 func fetchURL(ctx context.Context, rawURL string, opts Options, toFile bool) (*Result, error) {
 	var f *os.File
+	var dir *TempDir
 	if toFile {
+		parent := opts.Dir
+		if parent == "" {
+			var err error
+			if dir, err = NewTempDir(""); err != nil {
+				return nil, fmt.Errorf("download: %w", err)
+			}
+			parent = dir.Path
+		}
 		var err error
-		f, err = os.CreateTemp(opts.Dir, "download-*.tmp")
+		f, err = os.CreateTemp(parent, "download-*.tmp")
 		if err != nil {
+			if dir != nil {
+				dir.Remove()
+			}
 			return nil, fmt.Errorf("download: creating temporary file: %w", err)
 		}
 	}
@@ -294,17 +431,34 @@ func fetchURL(ctx context.Context, rawURL string, opts Options, toFile bool) (*R
 		}
 		if err != nil {
 			os.Remove(f.Name())
+			if dir != nil {
+				dir.Remove()
+			}
 			return nil, err
 		}
-		res.Path = f.Name()
+		res.Path, res.dir = f.Name(), dir
 	}
 	return res, err
 }
 
-// fetchRetrying runs attempts until one succeeds, a permanent error occurs
-// or the retries are used up.
+// deadlineCause is the cause of the context of one URL when its
+// Options.Deadline passes.
+type deadlineCause struct{}
+
+func (deadlineCause) Error() string { return "deadline exceeded" }
+
+// fetchRetrying runs attempts until one succeeds, a permanent error occurs,
+// the retries are used up or Options.Deadline passes.
 func fetchRetrying(ctx context.Context, rawURL string, opts Options, f *os.File) (*Result, error) {
 	redacted := Redact(rawURL)
+	deadline := opts.Deadline
+	if deadline <= 0 {
+		deadline = DefaultDeadline
+	}
+	var cause error = deadlineCause{}
+	ctx, cancel := context.WithTimeoutCause(ctx, deadline, cause)
+	defer cancel()
+	expired := func() bool { return context.Cause(ctx) == cause }
 	for attempt := 1; ; attempt++ {
 		if f != nil && attempt > 1 {
 			if err := f.Truncate(0); err != nil {
@@ -317,6 +471,10 @@ func fetchRetrying(ctx context.Context, rawURL string, opts Options, f *os.File)
 		a := attemptOnce(ctx, rawURL, opts, f, attempt)
 		if a.err == nil {
 			return a.result(rawURL), nil
+		}
+		if expired() {
+			return nil, &Error{URL: redacted, Status: a.status, Attempts: attempt,
+				Err: &DeadlineError{Deadline: deadline, Attempts: attempt, Received: a.size, Total: a.total}}
 		}
 		if ctx.Err() != nil {
 			return nil, &Error{URL: redacted, Status: a.status, Attempts: attempt, Err: context.Cause(ctx)}
@@ -332,6 +490,10 @@ func fetchRetrying(ctx context.Context, rawURL string, opts Options, f *os.File)
 		select {
 		case <-ctx.Done():
 			t.Stop()
+			if expired() {
+				return nil, &Error{URL: redacted, Status: a.status, Attempts: attempt,
+					Err: &DeadlineError{Deadline: deadline, Attempts: attempt, Received: a.size, Total: a.total, Last: a.err}}
+			}
 			return nil, &Error{URL: redacted, Status: a.status, Attempts: attempt, Err: context.Cause(ctx)}
 		case <-t.C:
 		}
@@ -358,6 +520,7 @@ func backoff(opts Options, attempt int, retryAfter time.Duration) time.Duration 
 type attempt struct {
 	sum        hash.Hash
 	size       int64
+	total      int64 // the announced size, -1 if unknown
 	status     int
 	err        error
 	transient  bool
@@ -388,13 +551,23 @@ func (a *attempt) verify(opts Options) error {
 const copyBufSize = 256 << 10
 
 // copyBody copies r into w (the temporary file and the hash) and reports
-// the bytes copied, calling tick after each chunk.
-func copyBody(w io.Writer, r io.Reader, tick func(n int64)) (int64, error) {
+// the bytes copied, calling tick after each chunk. It stops with a
+// *TooLargeError, before writing them, at the first bytes beyond limit.
+func copyBody(w io.Writer, r io.Reader, limit int64, tick func(n int64)) (int64, error) {
 	buf := make([]byte, copyBufSize)
 	var total int64
 	for {
-		n, err := r.Read(buf)
+		// Never read much more than the limit allows: one byte beyond it
+		// is enough to know.
+		chunk := buf
+		if room := limit - total; room < int64(len(buf)) {
+			chunk = buf[:room+1]
+		}
+		n, err := r.Read(chunk)
 		if n > 0 {
+			if total+int64(n) > limit {
+				return total, &TooLargeError{Limit: limit, Announced: -1, Received: total}
+			}
 			if _, werr := w.Write(buf[:n]); werr != nil {
 				return total, &writeError{werr}
 			}

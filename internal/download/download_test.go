@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/ot-provisioning-exts/ot-provisioning-exts/internal/download"
 )
@@ -268,7 +269,7 @@ func TestFetch(t *testing.T) {
 				Integrity: "sha256-" + base64.StdEncoding.EncodeToString(sum[:]),
 				Size:      int64(len(tt.wantBody)),
 			}
-			if diff := cmp.Diff(want, res, cmp.FilterPath(func(p cmp.Path) bool { return p.Last().String() == ".Failed" }, cmp.Ignore())); diff != "" {
+			if diff := cmp.Diff(want, res, cmp.FilterPath(func(p cmp.Path) bool { return p.Last().String() == ".Failed" }, cmp.Ignore()), cmpopts.IgnoreUnexported(download.Result{})); diff != "" {
 				t.Errorf("Result (-want +got):\n%s", diff)
 			}
 			if len(res.Failed) != tt.failed {

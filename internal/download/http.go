@@ -65,7 +65,11 @@ func (e *timeoutError) Timeout() bool { return true }
 // attemptOnce makes one request for rawURL (already checked by CheckURL),
 // writing the body to f (if not nil) and hashing it.
 func attemptOnce(ctx context.Context, rawURL string, opts Options, f *os.File, n int) *attempt {
-	a := &attempt{sum: sha256.New()}
+	a := &attempt{sum: sha256.New(), total: -1}
+	limit := opts.MaxSize
+	if limit <= 0 {
+		limit = DefaultMaxSize
+	}
 	var w io.Writer = a.sum
 	if f != nil {
 		w = io.MultiWriter(f, a.sum)
@@ -82,7 +86,7 @@ func attemptOnce(ctx context.Context, rawURL string, opts Options, f *os.File, n
 		return a
 	}
 	if u.Scheme == "file" {
-		a.size, a.err = copyFile(u.Path, w, progress)
+		a.size, a.err = copyFile(u.Path, w, limit, progress)
 		if a.err == nil {
 			a.err = a.verify(opts)
 		}
@@ -144,22 +148,30 @@ func attemptOnce(ctx context.Context, rawURL string, opts Options, f *os.File, n
 	// From now on the timeout is for a pause in the body.
 	timer.Stop()
 	total := resp.ContentLength
+	a.total = total
+	if total > limit {
+		// Refuse before reading anything; closing the body drops the
+		// connection.
+		a.err = &TooLargeError{Limit: limit, Announced: total}
+		return a
+	}
 	bodyStall := &timeoutError{fmt.Sprintf("timed out: no data for %s", timeout)}
 	timer = time.AfterFunc(timeout, func() { cancel(bodyStall) })
 	progress(0, total)
-	a.size, err = copyBody(w, resp.Body, func(d int64) {
+	a.size, err = copyBody(w, resp.Body, limit, func(d int64) {
 		timer.Reset(timeout)
 		progress(d, total)
 	})
 	timer.Stop()
 	var we *writeError
+	var tl *TooLargeError
 	switch {
 	case err == nil && total >= 0 && a.size != total:
 		a.err = fmt.Errorf("%w: got %d of %d bytes", ErrTruncated, a.size, total)
 		a.transient = true
 	case err == nil:
 		a.err = a.verify(opts)
-	case errors.As(err, &we):
+	case errors.As(err, &we), errors.As(err, &tl):
 		a.err = err
 	case context.Cause(actx) == bodyStall:
 		a.err, a.transient = fmt.Errorf("%s after %s", bodyStall.msg, of(a.size, total)), true
@@ -210,8 +222,8 @@ func parseRetryAfter(v string, now time.Time) time.Duration {
 	return 0
 }
 
-// copyFile copies the local file name into w.
-func copyFile(name string, w io.Writer, progress func(done, total int64)) (int64, error) {
+// copyFile copies the local file name, of at most limit bytes, into w.
+func copyFile(name string, w io.Writer, limit int64, progress func(done, total int64)) (int64, error) {
 	f, err := os.Open(name)
 	if err != nil {
 		return 0, err
@@ -224,6 +236,9 @@ func copyFile(name string, w io.Writer, progress func(done, total int64)) (int64
 	if !fi.Mode().IsRegular() {
 		return 0, fmt.Errorf("%s is not a regular file", name)
 	}
+	if fi.Size() > limit {
+		return 0, &TooLargeError{Limit: limit, Announced: fi.Size()}
+	}
 	progress(0, fi.Size())
-	return copyBody(w, f, func(d int64) { progress(d, fi.Size()) })
+	return copyBody(w, f, limit, func(d int64) { progress(d, fi.Size()) })
 }

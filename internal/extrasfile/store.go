@@ -33,7 +33,8 @@ type Store struct {
 	// Holder names the other process in messages about the lock, such as
 	// "another update_extras run"; "" means "another process".
 	Holder string
-	// Notify, if not nil, is told once that Update is waiting for the lock.
+	// Notify, if not nil, is told once that Update is waiting for the
+	// lock, and about temporary files of killed runs that Update removed.
 	Notify func(format string, args ...any)
 }
 
@@ -82,7 +83,9 @@ func (e *ParseError) Unwrap() error { return e.Err }
 // Update locks the file, re-reads and re-parses it, lets change modify the
 // parsed file, and writes the result in the canonical encoding if it
 // differs from the file's bytes. It reports whether it wrote. If change or
-// anything else fails, the file is left as it was.
+// anything else fails, the file is left as it was. Once it holds the lock,
+// it removes the temporary files that killed runs left beside the file
+// (see [RemoveStaleTemps]).
 func (s *Store) Update(ctx context.Context, change func(f *extras.File) error) (bool, error) {
 	timeout := s.LockTimeout
 	if timeout <= 0 {
@@ -93,6 +96,9 @@ func (s *Store) Update(ctx context.Context, change func(f *extras.File) error) (
 		return false, err
 	}
 	defer lock.Release()
+	if removed := RemoveStaleTemps(s.Path); len(removed) > 0 && s.Notify != nil {
+		s.Notify("removed the temporary files that an interrupted run left beside %s: %s", s.Display, strings.Join(removed, ", "))
+	}
 	f, data, err := s.Load()
 	if err != nil {
 		return false, err
@@ -141,9 +147,12 @@ func EntryErrors(err error) string {
 var TestHookBeforeRename func(tmp string) error
 
 // WriteAtomic replaces path with data: it writes a temporary file in the
-// same directory, flushes it to disk and renames it over path, so that
-// readers (and a crash) see either the old or the new content. The file
-// keeps its permissions. No temporary file is left behind on failure.
+// same directory, named .BASE.tmp-* (BASE being path's file name), flushes
+// it to disk and renames it over path, so that readers (and a crash) see
+// either the old or the new content. The file keeps its permissions. No
+// temporary file is left behind on failure, except by a process killed
+// while writing; [Store.Update] removes those, so a file of a Store must be
+// written only under its lock.
 func WriteAtomic(path string, data []byte) (err error) {
 	perm := fs.FileMode(0o644)
 	if fi, err := os.Stat(path); err == nil {
@@ -153,7 +162,7 @@ func WriteAtomic(path string, data []byte) (err error) {
 	if dir == "" {
 		dir = "."
 	}
-	tmp, err := os.CreateTemp(dir, "."+base+".tmp-*")
+	tmp, err := os.CreateTemp(dir, tempPattern(base))
 	if err != nil {
 		return err
 	}
@@ -190,6 +199,40 @@ func WriteAtomic(path string, data []byte) (err error) {
 		d.Close()
 	}
 	return nil
+}
+
+// tempPattern is the os.CreateTemp pattern of WriteAtomic's temporary
+// files for the file named base.
+func tempPattern(base string) string { return "." + base + ".tmp-*" }
+
+// RemoveStaleTemps removes the temporary files of WriteAtomic for path
+// (.BASE.tmp-* beside it) and returns their names. Only a process killed
+// in the middle of WriteAtomic leaves them, since WriteAtomic removes its
+// file on every failure; the caller must hold path's lock, under which
+// only the lock holder writes such files, so every one found is stale.
+// Store.Update calls it after taking the lock. Errors are ignored: a file
+// that cannot be removed now is tried again by the next run.
+func RemoveStaleTemps(path string) []string {
+	dir, base := filepath.Split(path)
+	if dir == "" {
+		dir = "."
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil
+	}
+	prefix := strings.TrimSuffix(tempPattern(base), "*")
+	var removed []string
+	for _, e := range entries {
+		// Regular files only: WriteAtomic writes nothing else.
+		if !strings.HasPrefix(e.Name(), prefix) || !e.Type().IsRegular() {
+			continue
+		}
+		if os.Remove(filepath.Join(dir, e.Name())) == nil {
+			removed = append(removed, e.Name())
+		}
+	}
+	return removed
 }
 
 // SameEntry reports whether a and b describe the same archive (ignoring

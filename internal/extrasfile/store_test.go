@@ -83,3 +83,70 @@ func TestWriteAtomicHook(t *testing.T) {
 		t.Errorf("content %q", b)
 	}
 }
+
+// TestStaleTemps checks which files Update removes beside the file: only
+// WriteAtomic's temporary files of that file, and only once it holds the
+// lock, so never one that the lock's live holder is writing.
+func TestStaleTemps(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "extras.json")
+	os.WriteFile(p, []byte("{}\n"), 0o644)
+	write := func(name string) string {
+		q := filepath.Join(dir, name)
+		if err := os.WriteFile(q, []byte("partial"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return q
+	}
+	stale := write(".extras.json.tmp-1234")
+	kept := []string{write(".other.json.tmp-1"), write("extras.json.tmp-2"), write("notes.txt")}
+	if err := os.Mkdir(filepath.Join(dir, ".extras.json.tmp-dir"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	kept = append(kept, filepath.Join(dir, ".extras.json.tmp-dir"))
+	target := write("target")
+	if err := os.Symlink(target, filepath.Join(dir, ".extras.json.tmp-link")); err != nil {
+		t.Skip("no symbolic links:", err)
+	}
+	kept = append(kept, target, filepath.Join(dir, ".extras.json.tmp-link"))
+
+	st, err := extrasfile.Open(p, "extras.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.LockTimeout = 200 * time.Millisecond
+	change := func(f *extras.File) error {
+		f.Set(extras.Entry{Name: "presign_perso", URLs: []string{"https://example.com/a.tar.xz"}, SHA256: sha})
+		return nil
+	}
+	// While another run holds the lock, its temporary file is its own.
+	l, err := extrasfile.AcquireLock(context.Background(), p+".lock", "extras.json.lock", extrasfile.LockOptions{Timeout: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.Update(context.Background(), change); err == nil {
+		t.Fatal("Update did not wait for the lock")
+	}
+	if _, _, err := st.Load(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(stale); err != nil {
+		t.Errorf("the lock holder's temporary file was removed without the lock: %v", err)
+	}
+	l.Release()
+
+	if _, err := st.Update(context.Background(), change); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(stale); !os.IsNotExist(err) {
+		t.Errorf("%s is still there: %v", stale, err)
+	}
+	for _, q := range kept {
+		if _, err := os.Lstat(q); err != nil {
+			t.Errorf("%s was removed: %v", filepath.Base(q), err)
+		}
+	}
+	if got := extrasfile.RemoveStaleTemps(p); len(got) != 0 {
+		t.Errorf("RemoveStaleTemps removed %v after Update", got)
+	}
+}
