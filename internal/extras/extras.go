@@ -1,6 +1,7 @@
 package extras
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"slices"
@@ -13,6 +14,12 @@ type Options struct {
 	// host is a loopback address (127.0.0.0/8, localhost or [::1]). It exists
 	// for tests that serve archives locally; checked-in files never need it.
 	AllowInsecure bool
+
+	// Context, if not nil, can stop a parse: once it is done, Parse returns
+	// soon with an error that wraps its cause. A command line tool passes
+	// the context that its interrupt signal cancels, so that Ctrl-C does not
+	// wait for the end of a large file.
+	Context context.Context
 }
 
 // Position is a location in a file. Line and Col are 1-based; Col counts
@@ -72,10 +79,24 @@ var ReservedNames = []string{
 // namePattern documents the rule that ValidName implements.
 const namePattern = `^[A-Za-z][A-Za-z0-9._-]*$`
 
+// MaxNameLength is the longest name an entry may have, in bytes (names are
+// ASCII, so also in characters). Bazel makes the name part of the spoke's
+// canonical repository name, ot_provisioning_exts++extra+NAME (Bazel 8) or
+// ot_provisioning_exts~~extra~NAME (Bazel 7), and that is a directory name
+// under the output base's external/, beside a marker file named after it
+// with 8 more bytes ("@" and ".marker"). File systems allow 255 bytes
+// (NAME_MAX): the prefix and the marker leave 219, and 200 keeps a margin for
+// a module version in the canonical name.
+const MaxNameLength = 200
+
+// shownNameLength is how many characters of a name too long to be valid
+// messages show.
+const shownNameLength = 32
+
 // ValidName reports whether name can be used as the name of an entry: it
 // must be a valid Bazel repository name as a module extension may create it
-// (an ASCII letter followed by ASCII letters, digits, "_", "-" and ".") and
-// must not be one of [ReservedNames].
+// (an ASCII letter followed by ASCII letters, digits, "_", "-" and "."), at
+// most [MaxNameLength] bytes long, and not one of [ReservedNames].
 func ValidName(name string) error {
 	if msg := nameProblem(name); msg != "" {
 		return errors.New(msg)
@@ -83,10 +104,30 @@ func ValidName(name string) error {
 	return nil
 }
 
+// shortName returns name (or an unknown key) as messages show it: whole if
+// it is no longer than MaxNameLength, else its first shownNameLength
+// characters and "…", so that a key of any length gives a short message.
+func shortName(name string) string {
+	if len(name) <= MaxNameLength {
+		return name
+	}
+	n := 0
+	for i := range name {
+		if n == shownNameLength {
+			return name[:i] + "…"
+		}
+		n++
+	}
+	return name
+}
+
 // nameProblem returns why name is not a valid entry name, or "".
 func nameProblem(name string) string {
 	if name == "" {
 		return "repository name is empty"
+	}
+	if len(name) > MaxNameLength {
+		return fmt.Sprintf("repository name %q is %d bytes long, more than the limit of %d (Bazel makes it part of a directory name, which may have at most 255 bytes)", shortName(name), len(name), MaxNameLength)
 	}
 	if !isNameStart(name[0]) {
 		return fmt.Sprintf("invalid repository name %q: it must start with an ASCII letter", name)
@@ -114,6 +155,9 @@ func isNameChar(c byte) bool {
 func nameFix(name string) string {
 	if slices.Contains(ReservedNames, name) {
 		return "choose another name"
+	}
+	if len(name) > MaxNameLength {
+		return fmt.Sprintf("rename the entry to a name of at most %d characters", MaxNameLength)
 	}
 	fix := "rename the entry to match " + namePattern
 	// Suggest a replacement when only the characters after the first are wrong.

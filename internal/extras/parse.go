@@ -2,13 +2,13 @@ package extras
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"slices"
-	"sort"
 	"strings"
 	"unicode/utf8"
 )
@@ -20,14 +20,39 @@ import (
 //
 // A JSON syntax error ends parsing: problems found before it are reported
 // with it, but nothing after it is checked.
+//
+// Parsing takes time linear in the size of data, however it is laid out
+// (one line or many). If opts.Context is done before Parse returns, Parse
+// stops within a few hundred tokens and returns an error that wraps
+// [context.Cause] of it (so errors.Is(err, context.Canceled) holds), not an
+// [ErrorList].
 func Parse(filename string, data []byte, opts Options) (*File, error) {
-	p := &parser{file: filename, data: data, opts: opts}
+	if opts.Context != nil {
+		if err := opts.Context.Err(); err != nil {
+			return nil, canceled(filename, opts.Context)
+		}
+	}
+	p := &parser{file: filename, data: data, opts: opts, posns: positions{data: data}}
 	f := p.parse()
+	if p.canceled {
+		return nil, canceled(filename, opts.Context)
+	}
 	if len(p.errs) > 0 {
 		p.errs.sort()
 		return nil, p.errs
 	}
 	return f, nil
+}
+
+// canceled is Parse's error when ctx is done.
+func canceled(filename string, ctx context.Context) error {
+	err := context.Cause(ctx)
+	if ce := ctx.Err(); !errors.Is(err, ce) {
+		// A cause such as "interrupt signal received" does not wrap
+		// context.Canceled; keep both reachable for errors.Is.
+		return fmt.Errorf("parsing %s stopped: %w (%w)", filename, err, ce)
+	}
+	return fmt.Errorf("parsing %s stopped: %w", filename, err)
 }
 
 // ParseFile reads the file at path and parses it like [Parse]. Error
@@ -55,16 +80,23 @@ var (
 
 // parser walks the JSON tokens of one file.
 type parser struct {
-	file  string
-	data  []byte
-	opts  Options
-	dec   *json.Decoder
-	lines []int // byte offset of the start of each line
-	errs  ErrorList
+	file     string
+	data     []byte
+	opts     Options
+	dec      *json.Decoder
+	posns    positions
+	errs     ErrorList
+	tokens   int  // tokens read, to check opts.Context every cancelEvery
+	canceled bool // opts.Context was done; parse stopped
 }
 
-// abort is panicked by parser.next on a JSON syntax error and recovered by
-// parser.parse; the error has been recorded by then.
+// cancelEvery is how many tokens the parser reads between two checks of
+// Options.Context: a check costs about as much as a few tokens.
+const cancelEvery = 256
+
+// abort is panicked by parser.next on a JSON syntax error, or when
+// Options.Context is done, and recovered by parser.parse; the error has
+// been recorded (or p.canceled set) by then.
 type abort struct{}
 
 // errorf records a problem at byte offset off of the data. entry is the name
@@ -80,22 +112,109 @@ func (p *parser) errorf(off int, entry, format string, args ...any) {
 
 // pos converts a byte offset to a Position.
 func (p *parser) pos(off int) Position {
-	if p.lines == nil {
-		p.lines = []int{0}
-		for i, c := range p.data {
-			if c == '\n' {
-				p.lines = append(p.lines, i+1)
-			}
+	return p.posns.at(off)
+}
+
+// positions converts byte offsets of data to Positions. The parser asks for
+// them mostly in increasing order (every entry's key, then the errors in
+// it), so a cursor moves forward over the data and each query costs only
+// the distance from the previous one: a whole parse reads every byte once,
+// as on a file of one long line (what jq -c writes) as on an indented one.
+// A query behind the cursor (an error reported after its entry was read,
+// "first at" of a duplicate) starts from a mark instead: marks record the
+// position of every markEvery-th byte, and are built, in one pass, on the
+// first such query. So no query reads more than markEvery bytes once the
+// marks exist, and never more than one pass over data in all otherwise.
+//
+// Col counts runes from the start of the line, like utf8.RuneCount: every
+// byte that does not continue a UTF-8 sequence starts one. That equals
+// utf8.RuneCount for the offsets the parser asks about, which start a
+// token or the first invalid UTF-8 sequence, so data before them is valid.
+type positions struct {
+	data  []byte
+	off   int      // the cursor
+	cur   Position // the position of off; zero before the first query
+	marks []Position
+	// scanned counts the bytes examined, for tests of the cost.
+	scanned int
+}
+
+// markEvery is the distance in bytes between two marks.
+const markEvery = 64
+
+// at returns the position of byte offset off, clamped to the data.
+func (t *positions) at(off int) Position {
+	off = min(max(off, 0), len(t.data))
+	if t.cur.Line == 0 {
+		t.cur = Position{Line: 1, Col: 1}
+	}
+	if off >= t.off {
+		t.cur = t.advance(t.off, t.cur, off)
+		t.off = off
+		return t.cur
+	}
+	if t.marks == nil {
+		t.buildMarks()
+	}
+	i := off / markEvery
+	return t.advance(i*markEvery, t.marks[i], off)
+}
+
+// advance returns the position of offset to, given p, the position of
+// offset from <= to.
+func (t *positions) advance(from int, p Position, to int) Position {
+	t.scanned += to - from
+	for _, c := range t.data[from:to] {
+		switch {
+		case c == '\n':
+			p.Line++
+			p.Col = 1
+		case c&0xC0 != 0x80: // not a UTF-8 continuation byte
+			p.Col++
 		}
 	}
-	off = min(max(off, 0), len(p.data))
-	line := sort.Search(len(p.lines), func(i int) bool { return p.lines[i] > off }) - 1
-	start := p.lines[line]
-	return Position{Line: line + 1, Col: utf8.RuneCount(p.data[start:off]) + 1}
+	return p
+}
+
+// buildMarks records the position of every markEvery-th offset.
+func (t *positions) buildMarks() {
+	t.marks = make([]Position, 0, len(t.data)/markEvery+1)
+	p := Position{Line: 1, Col: 1}
+	for from := 0; from <= len(t.data); from += markEvery {
+		if from > 0 {
+			p = t.advance(from-markEvery, p, from)
+		}
+		t.marks = append(t.marks, p)
+	}
+}
+
+// validUTF8 reports whether p.data is valid UTF-8, a chunk at a time so
+// that it can stop when opts.Context is done (then it sets p.canceled).
+func (p *parser) validUTF8() bool {
+	const chunk = 1 << 20
+	for start := 0; start < len(p.data); {
+		if p.opts.Context != nil && p.opts.Context.Err() != nil {
+			p.canceled = true
+			return true
+		}
+		end := min(start+chunk, len(p.data))
+		// End the chunk at the start of a rune. Past three continuation
+		// bytes the data is invalid anyway, within the chunk.
+		for i := 0; i < utf8.UTFMax && end < len(p.data) && !utf8.RuneStart(p.data[end]); i++ {
+			end--
+		}
+		if !utf8.Valid(p.data[start:end]) {
+			return false
+		}
+		start = end
+	}
+	return true
 }
 
 func (p *parser) parse() (f *File) {
-	if !utf8.Valid(p.data) {
+	if valid := p.validUTF8(); p.canceled {
+		return nil
+	} else if !valid {
 		off := 0
 		for off < len(p.data) {
 			r, size := utf8.DecodeRune(p.data[off:])
@@ -131,8 +250,13 @@ func (p *parser) parse() (f *File) {
 	return f
 }
 
-// next returns the next token and the byte offset at which it starts.
+// next returns the next token and the byte offset at which it starts. It
+// stops the parse if opts.Context is done.
 func (p *parser) next() (json.Token, int) {
+	if p.tokens++; p.tokens%cancelEvery == 0 && p.opts.Context != nil && p.opts.Context.Err() != nil {
+		p.canceled = true
+		panic(abort{})
+	}
 	off := skipSeparators(p.data, int(p.dec.InputOffset()))
 	tok, err := p.dec.Token()
 	if err != nil {
@@ -297,7 +421,7 @@ func (p *parser) parseFile() *File {
 		if strings.HasPrefix(key, "$") {
 			switch {
 			case key != "$schema":
-				p.errorf(keyOff, "", "unknown key %q%s; the only top-level key starting with \"$\" is \"$schema\"", key, suggest(key, []string{"$schema"}))
+				p.errorf(keyOff, "", "unknown key %q%s; the only top-level key starting with \"$\" is \"$schema\"", shortName(key), suggest(key, []string{"$schema"}))
 				p.skip(tok)
 			case dup:
 				p.errorf(keyOff, "", "duplicate key \"$schema\" (first at %s); remove one of them", p.pos(first))
@@ -312,13 +436,16 @@ func (p *parser) parseFile() *File {
 			}
 			continue
 		}
+		// Messages name the entry by its key, cut short if it is too long to
+		// be valid: such an entry is an error, so its Name does not matter.
+		name := shortName(key)
 		if dup {
-			p.errorf(keyOff, key, "duplicate entry (first at %s); remove one of them or rename it", p.pos(first))
+			p.errorf(keyOff, name, "duplicate entry (first at %s); remove one of them or rename it", p.pos(first))
 		} else if msg := nameProblem(key); msg != "" {
-			p.errorf(keyOff, key, "%s; %s", msg, nameFix(key))
+			p.errorf(keyOff, name, "%s; %s", msg, nameFix(key))
 		}
 		// Check the value even if the name is bad, to report all problems.
-		if e, ok := p.parseEntry(key, keyOff, tok, valOff); ok && !dup {
+		if e, ok := p.parseEntry(name, keyOff, tok, valOff); ok && !dup {
 			f.Entries = append(f.Entries, e)
 		}
 	}
@@ -405,7 +532,7 @@ func (p *parser) parseEntry(name string, keyOff int, tok json.Token, valOff int)
 		case "provenance":
 			e.Provenance = p.parseProvenance(name, tok, voff)
 		default:
-			p.errorf(koff, name, "unknown key %q%s; allowed keys are %s", key, suggest(key, entryKeys), strings.Join(entryKeys, ", "))
+			p.errorf(koff, name, "unknown key %q%s; allowed keys are %s", shortName(key), suggest(key, entryKeys), strings.Join(entryKeys, ", "))
 			p.skip(tok)
 		}
 	}
@@ -517,7 +644,7 @@ func (p *parser) parseProvenance(entry string, tok json.Token, off int) Provenan
 		case "asset":
 			field = &prov.Asset
 		default:
-			p.errorf(koff, entry, "unknown key \"provenance.%s\"%s; allowed keys in provenance are %s", key, suggest(key, provenanceKeys), strings.Join(provenanceKeys, ", "))
+			p.errorf(koff, entry, "unknown key \"provenance.%s\"%s; allowed keys in provenance are %s", shortName(key), suggest(key, provenanceKeys), strings.Join(provenanceKeys, ", "))
 			p.skip(tok)
 			continue
 		}

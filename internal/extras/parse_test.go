@@ -2,6 +2,7 @@ package extras
 
 import (
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -193,6 +194,65 @@ func TestValidName(t *testing.T) {
 		if err := ValidName(name); err == nil {
 			t.Errorf("ValidName(%q) = nil, want an error", name)
 		}
+	}
+}
+
+// TestNameLength checks MaxNameLength, and that a name of any length gives
+// a short message: it names the entry by its first characters.
+func TestNameLength(t *testing.T) {
+	entry := `{"urls": ["https://a.example/a.tar.gz"], "sha256": "` + testHex + `"}`
+	for _, n := range []int{1, 199, 200} {
+		name := strings.Repeat("a", n)
+		if err := ValidName(name); err != nil {
+			t.Errorf("ValidName of %d characters: %v", n, err)
+		}
+		if _, err := Parse("x.json", []byte(`{"`+name+`": `+entry+`}`), Options{}); err != nil {
+			t.Errorf("Parse of a %d-character name: %v", n, err)
+		}
+	}
+	for _, n := range []int{201, 256, 100000} {
+		name := "r" + strings.Repeat("e", n-1)
+		shown := `"r` + strings.Repeat("e", 31) + `…"`
+		want := fmt.Sprintf("repository name %s is %d bytes long, more than the limit of 200", shown, n)
+		err := ValidName(name)
+		if err == nil || !strings.HasPrefix(err.Error(), want) || len(err.Error()) > 200 {
+			t.Errorf("ValidName of %d characters = %v, want a short error starting %q", n, err, want)
+		}
+		// Also with a character a name may not have, and twice: the
+		// length is what is reported, and every message stays short.
+		in := `{"` + name + `": ` + entry + `, "` + name + `": 1, "` + name + ` x": {}}`
+		_, err = Parse("x.json", []byte(in), Options{})
+		var list ErrorList
+		if !errors.As(err, &list) || len(list) != 6 {
+			t.Fatalf("Parse of %d-character names: %v, want 6 errors", n, err)
+		}
+		if first := list[0].Error(); !strings.HasPrefix(first, "x.json:1:2: entry "+shown+": "+want) || !strings.HasSuffix(first, "; rename the entry to a name of at most 200 characters") {
+			t.Errorf("Parse of a %d-character name:\n%v", n, list[0])
+		}
+		for _, e := range list {
+			if len(e.Error()) > 400 {
+				t.Errorf("Parse of a %d-character name: message of %d bytes:\n%.400s", n, len(e.Error()), e)
+			}
+		}
+	}
+	// Unknown keys of any length are cut short the same way.
+	long := strings.Repeat("k", 100000)
+	in := `{"$` + long + `": 1, "a": {"urls": ["https://a.example/a"], "sha256": "` + testHex + `", "` + long + `": 1, "provenance": {"` + long + `": 1}}}`
+	_, err := Parse("x.json", []byte(in), Options{})
+	var list ErrorList
+	if !errors.As(err, &list) || len(list) != 3 {
+		t.Fatalf("Parse of long unknown keys: %.1000v, want 3 errors", err)
+	}
+	for _, e := range list {
+		if len(e.Error()) > 300 || !strings.Contains(e.Msg, strings.Repeat("k", 31)+`…"`) {
+			t.Errorf("long unknown key: message of %d bytes:\n%.400s", len(e.Error()), e)
+		}
+	}
+	// Multi-byte characters are never cut.
+	name := strings.Repeat("é", 150)
+	err = ValidName(name)
+	if err == nil || !strings.Contains(err.Error(), `"`+strings.Repeat("é", 32)+`…"`) {
+		t.Errorf("ValidName of 150 × é = %v", err)
 	}
 }
 

@@ -20,6 +20,10 @@ func urlProblem(raw string, opts Options) string {
 	if raw == "" {
 		return "URL is empty; remove it or write the full https:// URL of the archive"
 	}
+	// First, so that no other message shows the credentials.
+	if shown, ok := RedactUserInfo(raw); ok {
+		return credentialsProblem(shown)
+	}
 	if strings.IndexFunc(raw, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }) >= 0 {
 		return fmt.Sprintf("URL %q contains white space or a control character; percent-encode it (a space is %%20)", raw)
 	}
@@ -71,10 +75,55 @@ func hostProblem(u *url.URL, raw string) string {
 	if u.Opaque != "" || u.Hostname() == "" {
 		return fmt.Sprintf("URL %q has no host; write it as %s://host/path", raw, u.Scheme)
 	}
-	if u.User != nil {
-		return fmt.Sprintf("URL %q contains user information; remove the part before \"@\" (never put credentials in this file)", raw)
+	if u.User != nil { // RedactUserInfo should have caught it
+		return credentialsProblem(u.Scheme + "://" + redacted + "@" + u.Host + "/...")
 	}
 	return ""
+}
+
+// credentialsProblem is the message for a URL with user information,
+// shown as given (already redacted).
+func credentialsProblem(shown string) string {
+	return fmt.Sprintf("URL %q carries credentials (user information); extras.json is committed, so it must not hold secrets: use a URL without them", shown)
+}
+
+// redacted replaces the user information of URLs in messages.
+const redacted = "REDACTED"
+
+// RedactUserInfo reports whether the URL raw carries credentials as user
+// information, as in https://user:password@host/ or https://token@host/
+// (with or without a scheme, and even if raw does not parse), and returns
+// raw with them replaced by "REDACTED", for messages. The user information
+// is what lies before the last "@" of the authority, which ends at the
+// first "/", "?" or "#", as url.Parse splits it. Parse refuses such URLs.
+func RedactUserInfo(raw string) (shown string, ok bool) {
+	start := 0
+	if i := strings.IndexByte(raw, ':'); i > 0 && isScheme(raw[:i]) {
+		start = i + 1
+	}
+	if strings.HasPrefix(raw[start:], "//") {
+		start += 2
+	}
+	end := len(raw)
+	if i := strings.IndexAny(raw[start:], "/?#"); i >= 0 {
+		end = start + i
+	}
+	at := strings.LastIndexByte(raw[start:end], '@')
+	if at < 0 {
+		return raw, false
+	}
+	return raw[:start] + redacted + raw[start+at:], true
+}
+
+// isScheme reports whether s is a URL scheme: a letter, then letters,
+// digits, "+", "-" and ".".
+func isScheme(s string) bool {
+	for i, c := range []byte(s) {
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || i > 0 && ('0' <= c && c <= '9' || c == '+' || c == '-' || c == '.')) {
+			return false
+		}
+	}
+	return s != ""
 }
 
 // isLoopback reports whether host names the local machine: localhost or an

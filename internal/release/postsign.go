@@ -432,7 +432,7 @@ func (r *Runner) postsignPull(ctx context.Context, p *postsign) error {
 		return err
 	}
 	if pr != nil {
-		r.note("pull request #%d (%s) from %s into %s exists: %s", pr.Number, pr.State, head, r.cfg.Base, pr.HTMLURL)
+		r.note("pull request #%d (%s) from %s into %s exists: %s", pr.Number, pr.State, head, r.cfg.Base, r.pullPage(pr.Number))
 	} else {
 		entries, err := r.releaseEntries(p)
 		if err != nil && !r.cfg.DryRun {
@@ -466,7 +466,9 @@ func (r *Runner) postsignPull(ctx context.Context, p *postsign) error {
 		r.note("would record the pull request in %s, commit it and push branch %s", r.cfg.StatePath, p.branch)
 		return nil
 	}
-	s.Postsign.PullRequest = &PullRecord{Number: pr.Number, URL: pr.HTMLURL, Head: head, Base: r.cfg.Base}
+	// The recorded URL is made from -server-url, like every URL this tool
+	// commits, never taken from GitHub's answer.
+	s.Postsign.PullRequest = &PullRecord{Number: pr.Number, URL: r.pullPage(pr.Number), Head: head, Base: r.cfg.Base}
 	s.Postsign.Mark(StepPull)
 	if err := r.writeState(s); err != nil {
 		return err

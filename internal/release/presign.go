@@ -465,6 +465,9 @@ func (r *Runner) setEntries(ctx context.Context, dir string, entries ...extras.E
 	var names []string
 	for _, e := range entries {
 		names = append(names, e.Name)
+		if err := r.refuseSecrets(fmt.Sprintf("entry %q of %s", e.Name, r.cfg.ExtrasPath), []byte(strings.Join(e.URLs, " "))); err != nil {
+			return err
+		}
 	}
 	return r.do(fmt.Sprintf("set %s in %s", strings.Join(names, ", "), r.cfg.ExtrasPath), func() error {
 		_, err := st.Update(ctx, func(f *extras.File) error {

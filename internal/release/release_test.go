@@ -328,3 +328,13 @@ esac
 		}
 	}
 }
+
+func TestRefuseSecrets(t *testing.T) {
+	r := &Runner{cfg: Config{Secrets: []string{"", "ghp_secret123"}}}
+	if err := r.refuseSecrets("x.json", []byte(`{"url": "https://h/p?t=ghp_secret123"}`)); err == nil || !strings.Contains(err.Error(), "refusing to write x.json: it would hold the GitHub token") || strings.Contains(err.Error(), "ghp_secret123") {
+		t.Errorf("refuseSecrets = %v", err)
+	}
+	if err := r.refuseSecrets("x.json", []byte(`{"url": "https://h/p"}`)); err != nil {
+		t.Errorf("refuseSecrets of clean data = %v", err)
+	}
+}

@@ -1,6 +1,7 @@
 package release
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -61,6 +62,11 @@ type Config struct {
 	Download download.Options
 	// LockTimeout is how long to wait for the lock of extras.json.
 	LockTimeout time.Duration
+
+	// Secrets (the GitHub token) must never be committed: a state file or
+	// an extras.json entry holding one (say, from a URL that GitHub's
+	// answer carried) is refused.
+	Secrets []string
 
 	// DryRun prints every step without changing anything: no tag, build,
 	// release, upload, commit, push or pull request. Read-only queries
@@ -173,6 +179,11 @@ func (r *Runner) downloadURL(tag, asset string) string {
 // releasePage is the web page of a published release.
 func (r *Runner) releasePage(tag string) string {
 	return fmt.Sprintf("%s/%s/releases/tag/%s", r.cfg.ServerURL, r.cfg.Repository, url.PathEscape(tag))
+}
+
+// pullPage is the web page of pull request n.
+func (r *Runner) pullPage(n int) string {
+	return fmt.Sprintf("%s/%s/pull/%d", r.cfg.ServerURL, r.cfg.Repository, n)
 }
 
 // store opens the extras.json of the working tree.
@@ -567,8 +578,22 @@ func (r *Runner) fetchBranch(ctx context.Context, branch string) (string, error)
 	return sha, nil
 }
 
+// refuseSecrets fails if data holds one of the secrets: what would be
+// committed and pushed. The message never shows the secret.
+func (r *Runner) refuseSecrets(what string, data []byte) error {
+	for _, secret := range r.cfg.Secrets {
+		if secret != "" && bytes.Contains(data, []byte(secret)) {
+			return fmt.Errorf("refusing to write %s: it would hold the GitHub token (in a URL from GitHub's answer?), and it is committed and pushed; nothing was written", what)
+		}
+	}
+	return nil
+}
+
 // writeState writes s to the working tree's state file.
 func (r *Runner) writeState(s *State) error {
+	if err := r.refuseSecrets(r.cfg.StatePath, s.Encode()); err != nil {
+		return err
+	}
 	p := r.path(r.cfg.StatePath)
 	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
 		return err

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -254,6 +255,31 @@ func TestPlanErrorsInModule(t *testing.T) {
 				t.Errorf("stderr:\n%s\nwant it to start with:\n%s", stderr, want)
 			}
 		})
+	}
+}
+
+// TestPlanLongName checks the limit on names: a name of 100,000 characters
+// fails the plan with one short line, where it used to pass and fail later,
+// in the hub, with "file name too long" and the whole name; 200 characters
+// pass and 201 fail.
+func TestPlanLongName(t *testing.T) {
+	entry := `{"urls": ["https://a.example/a.tar.gz"], "sha256": "` + testHex + `"}`
+	for _, n := range []int{200, 201, 100000} {
+		name := "r" + strings.Repeat("x", n-1)
+		ws, file := workspace(t, `{"`+name+`": `+entry+"}\n")
+		r := runHelper("plan", "-file", file, "-display", "@@//skus:extras.json", "-workspace", ws)
+		if n == 200 {
+			r.wantOK(t)
+			if p := decodePlan(t, r.stdout); len(p.Hub.Names) != 1 || p.Hub.Names[0] != name {
+				t.Errorf("plan of a 200-character name: hub names %.80q", p.Hub.Names)
+			}
+			continue
+		}
+		stderr := r.wantFail(t, 1)
+		want := fmt.Sprintf(`skus/extras.json:1:2: entry "r%s…": repository name "r%[1]s…" is %d bytes long, more than the limit of 200`, strings.Repeat("x", 31), n)
+		if !strings.HasPrefix(stderr, want) || strings.Count(stderr, "\n") != 1 || len(stderr) > 400 {
+			t.Errorf("plan of a %d-character name: stderr (%d bytes):\n%.1000s\nwant one short line starting:\n%s", n, len(stderr), stderr, want)
+		}
 	}
 }
 

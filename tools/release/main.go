@@ -220,6 +220,9 @@ type options struct {
 	allowInsecure, dryRun                      bool
 	timeout, backoff, lockTimeout              time.Duration
 	retries                                    int
+
+	maxSize  int64         // -max-size, in bytes
+	deadline time.Duration // -deadline, for each download
 }
 
 // listFlag is a repeatable flag.
@@ -255,6 +258,9 @@ func (o *options) register(cmd *command, fs *flag.FlagSet, e *env) {
 	fs.IntVar(&o.retries, "retries", 3, "retry reads failing with a transient error `n` times")
 	fs.DurationVar(&o.backoff, "backoff", time.Second, "wait before the first retry; doubled for each further one")
 	fs.DurationVar(&o.lockTimeout, "lock-timeout", 30*time.Second, "how long to wait for another process that holds the lock of extras.json")
+	o.maxSize = download.DefaultMaxSize
+	fs.Var((*download.ByteSize)(&o.maxSize), "max-size", "refuse to download (to verify it) an archive larger than `size`, such as 512MiB or 2GiB (units B, KiB, MiB, GiB; KB, MB, GB)")
+	fs.DurationVar(&o.deadline, "deadline", download.DefaultDeadline, "give up a download that has not finished after this long, retries included (-timeout only limits each pause)")
 }
 
 func printCommandUsage(w io.Writer, cmd *command, e *env) {
@@ -269,6 +275,8 @@ func printCommandUsage(w io.Writer, cmd *command, e *env) {
 // run runs the command line args (without the program name) and returns
 // the exit code.
 func run(ctx context.Context, args []string, e *env) int {
+	e, flush := redactingEnv(e) // every line printed hides the token
+	defer flush()
 	if len(args) == 0 {
 		fmt.Fprint(e.stderr, topUsage)
 		return exitUsage
@@ -366,6 +374,12 @@ func (o *options) runner(ctx context.Context, cmd *command, e *env, token string
 	if o.retries < 0 || o.timeout <= 0 {
 		return nil, usagef("-retries must not be negative and -timeout must be positive")
 	}
+	if o.maxSize <= 0 || o.deadline <= 0 {
+		return nil, usagef("-max-size and -deadline must be positive")
+	}
+	if err := checkTokenFree(o, token); err != nil {
+		return nil, err
+	}
 	for _, p := range []string{o.extras, o.state, o.config} {
 		if filepath.IsAbs(p) || strings.HasPrefix(filepath.Clean(p), "..") {
 			return nil, usagef("%q must be a path inside the checkout", p)
@@ -443,8 +457,10 @@ func (o *options) runner(ctx context.Context, cmd *command, e *env, token string
 		ServerURL:   o.serverURL,
 		LockTimeout: o.lockTimeout,
 		DryRun:      o.dryRun,
+		Secrets:     []string{token},
 		Download: download.Options{
 			Timeout: o.timeout, Retries: o.retries, Backoff: o.backoff,
+			Deadline: o.deadline, MaxSize: o.maxSize,
 			AllowInsecure: o.allowInsecure, UserAgent: "ot-provisioning-exts-release",
 		},
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"slices"
 	"strings"
 	"sync"
@@ -18,18 +17,22 @@ import (
 type fetcher struct {
 	c   *cli
 	sem chan struct{}
-	dir string
+	dir *download.TempDir
 }
 
+// newFetcher makes the run's download directory, -tmpdir/ot-extras-download-*.
+// It is locked while the run lives, so that a later run removes it (with
+// the partial downloads in it) if this one is killed; creating it removes
+// those of killed runs.
 func (c *cli) newFetcher() (*fetcher, error) {
-	dir, err := os.MkdirTemp(c.tmpDir, "update_extras-")
+	dir, err := download.NewTempDir(c.tmpDir)
 	if err != nil {
-		return nil, fmt.Errorf("creating a temporary directory for downloads: %w", err)
+		return nil, err
 	}
 	return &fetcher{c: c, sem: make(chan struct{}, c.jobs), dir: dir}, nil
 }
 
-func (f *fetcher) close() { os.RemoveAll(f.dir) }
+func (f *fetcher) close() { f.dir.Remove() }
 
 // archiveSpec says what to fetch and what to expect.
 type archiveSpec struct {
@@ -59,10 +62,12 @@ func (f *fetcher) options(spec *archiveSpec, t *task) download.Options {
 		SHA256:        spec.sha256,
 		Size:          spec.size,
 		Timeout:       f.c.timeout,
+		Deadline:      f.c.deadline,
+		MaxSize:       f.c.maxSize,
 		Retries:       f.c.retries,
 		Backoff:       f.c.backoff,
 		AllowInsecure: f.c.allowInsecure,
-		Dir:           f.dir,
+		Dir:           f.dir.Path,
 		UserAgent:     "ot-provisioning-exts-update_extras",
 		Progress:      t.progress,
 		Logf: func(format string, args ...any) {

@@ -73,7 +73,8 @@ type only if it matches the asset's extension. If anything fails, nothing
 is written.
 
 The token comes from $GITHUB_TOKEN, if set, and is sent only to the API.
-It is never printed.
+It is never printed, and a download URL that carries it (or any user
+information) is refused: extras.json is committed.
 
 Examples:
   update_extras from-release -repo lowRISC/ot-sku -tag v1.0.0
@@ -279,6 +280,9 @@ func pickAssets(rel *github.Release, f *extras.File, names []string) ([]*release
 // fetchAsset downloads and checks one asset and fills in it.entry.
 func fetchAsset(ctx context.Context, c *cli, fx *fetcher, rel *github.Release, it *releaseItem) error {
 	a := it.asset
+	if msg := c.secretsProblem(a.URL); msg != "" {
+		return fmt.Errorf("asset %s: refusing the browser_download_url that GitHub gives: %s, and a release's download URLs must be public", a.Name, msg)
+	}
 	if a.SHA256 == "" {
 		if a.Digest != "" {
 			return fmt.Errorf("asset %s has the digest %q, but only sha256 is supported", a.Name, a.Digest)

@@ -98,6 +98,11 @@ func runImportBzl(ctx context.Context, c *cli, fs *flag.FlagSet, args []string) 
 	if err != nil {
 		return fmt.Errorf("%w\nnothing was changed", err)
 	}
+	for _, e := range entries {
+		if err := c.checkSecrets(e.Name, e.URLs); err != nil {
+			return fmt.Errorf("%s: %w", display, err)
+		}
+	}
 	f, _, err := st.Load()
 	if err != nil {
 		return err

@@ -221,7 +221,7 @@ func TestImportBzlFailures(t *testing.T) {
 		{name: "http URL of another host with -allow-insecure", bzl: "_ARCHIVES = {\n" + strings.Replace(entry, `https://`, `http://`, 1) + "}\n",
 			stderr: []string{`extension.bzl:3:16: _ARCHIVES["perso_release"]: URL "http://example.com/perso_release.tar.gz" uses http:// with the non-loopback host "example.com"`}},
 		{name: "credentials in a mirror", bzl: "_ARCHIVES = {\n" + strings.Replace(entry, `"url": "https://example.com/perso_release.tar.gz"`, `"urls": ["https://example.com/a.tar.gz", "https://u:p@mirror.example.com/a.tar.gz"]`, 1) + "}\n",
-			stderr: []string{`extension.bzl:3:50: _ARCHIVES["perso_release"]: URL "https://u:p@mirror.example.com/a.tar.gz" contains user information`}},
+			stderr: []string{`extension.bzl:3:50: _ARCHIVES["perso_release"]: URL "https://REDACTED@mirror.example.com/a.tar.gz" carries credentials (user information); extras.json is committed, so it must not hold secrets: use a URL without them`}},
 		{name: "duplicate mirror", bzl: "_ARCHIVES = {\n" + strings.Replace(entry, `"url": "https://example.com/perso_release.tar.gz"`, `"urls": ["https://example.com/a.tar.gz", "https://example.com/a.tar.gz"]`, 1) + "}\n",
 			stderr: []string{`extension.bzl:3:50: _ARCHIVES["perso_release"]: duplicate URL "https://example.com/a.tar.gz" (first at 3:18); remove one of them`}},
 		{name: "every problem is reported", bzl: "_ARCHIVES = {\n" +

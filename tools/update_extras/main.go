@@ -21,6 +21,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/ot-provisioning-exts/ot-provisioning-exts/internal/download"
 )
 
 func main() {
@@ -147,6 +149,8 @@ func printTopUsage(w io.Writer) {
 // run runs the command line args (without the program name) and returns
 // the exit code.
 func run(ctx context.Context, args []string, e *env) int {
+	e, flush := redactingEnv(e) // every line printed hides the token
+	defer flush()
 	c := newCLI(e)
 	top := flag.NewFlagSet("update_extras", flag.ContinueOnError)
 	top.SetOutput(io.Discard)
@@ -189,7 +193,7 @@ func run(ctx context.Context, args []string, e *env) int {
 		err = c.finish(fs)
 	}
 	if err == nil {
-		err = cmd.run(ctx, c, fs, pos)
+		err = runInterruptible(ctx, cmd, c, fs, pos) // cancel.go
 	}
 	c.ui.close()
 	var ue *usageError
@@ -275,12 +279,17 @@ type cli struct {
 	mirrors string
 	tmpDir  string
 
+	maxSize  int64         // -max-size, in bytes
+	deadline time.Duration // -deadline, for each URL
+
 	set       setFlags
 	release   releaseFlags
 	importBzl importFlags
 	offline   bool
 
 	token string // GITHUB_TOKEN
+
+	ctx context.Context // the command's context, which SIGINT and SIGTERM cancel (cancel.go)
 }
 
 func newCLI(e *env) *cli {
@@ -292,6 +301,8 @@ func newCLI(e *env) *cli {
 		retries:     3,
 		backoff:     time.Second,
 		mirrors:     "all",
+		maxSize:     download.DefaultMaxSize,
+		deadline:    download.DefaultDeadline,
 		token:       e.getenv("GITHUB_TOKEN"),
 	}
 }
@@ -316,6 +327,8 @@ func (c *cli) flagSet(cmd *command) *flag.FlagSet {
 		fs.IntVar(&c.retries, "retries", c.retries, "retry a request failing with a transient error (5xx, 429, reset, timeout) `n` times")
 		fs.DurationVar(&c.backoff, "backoff", c.backoff, "wait before the first retry; doubled for each further one")
 		fs.StringVar(&c.tmpDir, "tmpdir", c.tmpDir, "`directory` for downloaded archives (default: $TMPDIR); they are deleted on exit")
+		fs.Var((*download.ByteSize)(&c.maxSize), "max-size", "refuse an archive larger than `size`, such as 512MiB or 2GiB (units B, KiB, MiB, GiB; KB, MB, GB)")
+		fs.DurationVar(&c.deadline, "deadline", c.deadline, "give up a URL whose archive has not arrived after this long, retries included (-timeout only limits each pause)")
 	}
 	if cmd.flags != nil {
 		cmd.flags(c, fs)
@@ -333,6 +346,12 @@ func (c *cli) finish(fs *flag.FlagSet) error {
 	}
 	if c.timeout <= 0 {
 		return usagef("-timeout must be positive")
+	}
+	if c.maxSize <= 0 {
+		return usagef("-max-size must be positive")
+	}
+	if c.deadline <= 0 {
+		return usagef("-deadline must be positive")
 	}
 	if c.mirrors != "all" && c.mirrors != "first" {
 		return usagef("-mirrors must be all or first, not %q", c.mirrors)

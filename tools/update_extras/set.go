@@ -126,6 +126,9 @@ func runSet(ctx context.Context, c *cli, fs *flag.FlagSet, args []string) error 
 	if given["asset"] {
 		e.Provenance.Asset = c.set.asset
 	}
+	if err := c.checkSecrets(name, urls); err != nil {
+		return err
+	}
 	if err := validateEntry(e, st.Options); err != nil {
 		return err
 	}

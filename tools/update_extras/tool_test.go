@@ -269,7 +269,7 @@ func TestSetFailures(t *testing.T) {
 		{name: "bad strip_prefix", args: []string{"perso_release", "https://example.com/a.tar.gz", "-strip-prefix", "/abs"},
 			stderr: []string{`^update_extras set: invalid entry; nothing was changed:\nentry "perso_release": strip_prefix "/abs" starts with "/", but it must be a clean relative path; write it as "abs"\n$`}},
 		{name: "bad URL", args: []string{"perso_release", "https://user:pw@example.com/a.tar.gz"},
-			stderr: []string{`^update_extras set: invalid entry; nothing was changed:\nentry "perso_release": URL "https://user:pw@example\.com/a\.tar\.gz" contains user information`}},
+			stderr: []string{`^update_extras set: entry "perso_release": URL "https://REDACTED@example\.com/a\.tar\.gz" carries credentials \(user information\); extras\.json is committed, so it must not hold secrets: use a URL without them\nnothing was changed\n$`}},
 		{name: "file does not parse", extras: "{\n  \"perso_release\": {\"urls\": []}\n}\n", files: map[string][]byte{"a.tar.gz": goodTarGz},
 			args: []string{"perso_release", "$SRV/a.tar.gz"},
 			stderr: []string{`^update_extras set: skus/extras.json does not parse; fix these problems first:\n` +

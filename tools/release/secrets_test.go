@@ -1,0 +1,120 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// TestTokenInFlags checks that the URLs the release is built from may not
+// carry the token, which would end up in the committed extras.json.
+func TestTokenInFlags(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"-server-url", "https://github.com/?token=" + testToken}, `-server-url "https://github.com/?token=REDACTED" carries the GitHub token; pass the token in $GITHUB_TOKEN only`},
+		{[]string{"-server-url", "https://github.com/" + testToken}, `-server-url "https://github.com/REDACTED" carries the GitHub token`},
+		{[]string{"-api-url", "https://api.github.com/?access_token=" + testToken}, `-api-url "https://api.github.com/?access_token=REDACTED" carries the GitHub token`},
+		{[]string{"-upload-url", "https://uploads.github.com/" + testToken + "/"}, `-upload-url "https://uploads.github.com/REDACTED/" carries the GitHub token`},
+		{[]string{"-server-url", "https://github.com/?x=1"}, `-server-url "https://github.com/?x=1" has a query or fragment`},
+		{[]string{"-server-url", "https://x-access-token:" + testToken + "@github.com/"}, "-server-url"},
+	} {
+		var stdout, stderr bytes.Buffer
+		args := append([]string{"presign", "-repo", testRepo, "-opentitan", dir}, tc.args...)
+		code := run(context.Background(), args, &env{stdout: &stdout, stderr: &stderr, wd: dir, getenv: func(k string) string {
+			if k == "GITHUB_TOKEN" {
+				return testToken
+			}
+			return ""
+		}})
+		out := stdout.String() + stderr.String()
+		if code != exitUsage || !strings.Contains(stderr.String(), tc.want) || strings.Contains(out, testToken) {
+			t.Errorf("%v: exit %d, stderr:\n%s\nwant exit %d and %q, without the token", tc.args, code, stderr.String(), exitUsage, tc.want)
+		}
+	}
+}
+
+// tokenProxy stands between the tool and the fake GitHub and adds the
+// token to the html_url of pull requests, as a broken or hostile API
+// might: the tool prints it in its report.
+func tokenProxy(t *testing.T, target, token string) *httptest.Server {
+	u, err := url.Parse(target)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rp := httputil.NewSingleHostReverseProxy(u)
+	var self string
+	pullURL := regexp.MustCompile(`(/pull/\d+)"`)
+	rp.ModifyResponse = func(resp *http.Response) error {
+		if !strings.HasPrefix(resp.Header.Get("Content-Type"), "application/json") {
+			return nil
+		}
+		body, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if err != nil {
+			return err
+		}
+		// Every URL leads back through the proxy.
+		body = bytes.ReplaceAll(body, []byte(target), []byte(self))
+		body = pullURL.ReplaceAll(body, []byte(`$1?t=`+token+`"`))
+		resp.Body = io.NopCloser(bytes.NewReader(body))
+		resp.ContentLength = int64(len(body))
+		resp.Header.Set("Content-Length", strconv.Itoa(len(body)))
+		return nil
+	}
+	srv := httptest.NewServer(rp)
+	self = srv.URL
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+// TestTokenFromAPI runs a release against a GitHub whose pull request
+// URLs carry the token: neither the output (runEnv fails the test if any
+// output shows the token) nor anything committed holds it, because the
+// tool records the pull request's URL made from -server-url, not
+// GitHub's answer.
+func TestTokenFromAPI(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	proxy := tokenProxy(t, w.gh.URL(), testToken)
+	common := w.common()
+	for i, a := range common {
+		switch a {
+		case w.gh.APIURL():
+			common[i] = proxy.URL + "/api/v3/"
+		case w.gh.URL():
+			common[i] = proxy.URL
+		}
+	}
+	if r := w.runEnv(w.work, nil, append([]string{"presign", "-artifacts", "perso,rom_ext"}, common...)...); r.code != 0 {
+		t.Fatalf("presign: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	w.sign(branch)
+	r := w.runEnv(w.work, nil, append([]string{"postsign"}, common...)...)
+	if r.code != 0 {
+		t.Fatalf("postsign: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	page := proxy.URL + "/" + testRepo + "/pull/1"
+	if want := "review and merge " + page + "."; !strings.Contains(r.stdout, want) {
+		t.Errorf("postsign output lacks %q:\n%s", want, r.stdout)
+	}
+	if log := w.git(w.remote, "log", "-p", "--all"); strings.Contains(log, testToken) {
+		t.Error("a pushed commit holds the token")
+	}
+	// Once more: the report names the pull request again.
+	r = w.runEnv(w.work, nil, append([]string{"postsign"}, common...)...)
+	if want := "pull request " + page + "; nothing to do."; r.code != 0 || !strings.Contains(r.stdout, want) {
+		t.Errorf("second postsign: exit %d, output lacks %q:\n%s\n%s", r.code, want, r.stdout, r.stderr)
+	}
+}
