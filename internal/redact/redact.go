@@ -128,3 +128,20 @@ func (w *Writer) Flush() error {
 	_, err := io.WriteString(w.w, s)
 	return err
 }
+
+// Contains reports whether s holds secret, as is or percent-encoded (in a
+// path or a query).
+func Contains(s, secret string) bool {
+	if secret == "" {
+		return false
+	}
+	if strings.Contains(s, secret) {
+		return true
+	}
+	for _, unescape := range []func(string) (string, error){url.PathUnescape, url.QueryUnescape} {
+		if u, err := unescape(s); err == nil && strings.Contains(u, secret) {
+			return true
+		}
+	}
+	return false
+}

@@ -125,3 +125,20 @@ func TestWriterConcurrent(t *testing.T) {
 		t.Errorf("concurrent writes: got %d bytes, want %d", len(got), len(want))
 	}
 }
+
+func TestContains(t *testing.T) {
+	for _, tc := range []struct {
+		s, secret string
+		want      bool
+	}{
+		{"https://h/p?t=ghp_x1", "ghp_x1", true},
+		{"https://h/p?t=ghp%5Fx1", "ghp_x1", true},
+		{"https://h/ghp%5Fx1/a", "ghp_x1", true},
+		{"https://h/p", "ghp_x1", false},
+		{"https://h/p", "", false},
+	} {
+		if got := Contains(tc.s, tc.secret); got != tc.want {
+			t.Errorf("Contains(%q, %q) = %v, want %v", tc.s, tc.secret, got, tc.want)
+		}
+	}
+}

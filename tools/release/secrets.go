@@ -2,7 +2,6 @@ package main
 
 import (
 	"net/url"
-	"strings"
 
 	redaction "github.com/ot-provisioning-exts/ot-provisioning-exts/internal/redact"
 )
@@ -33,7 +32,7 @@ func checkTokenFree(o *options, token string) error {
 	for _, f := range []struct{ name, value string }{
 		{"-server-url", o.serverURL}, {"-repo", o.repo}, {"-api-url", o.apiURL}, {"-upload-url", o.uploadURL},
 	} {
-		if token != "" && containsSecret(f.value, token) {
+		if token != "" && redaction.Contains(f.value, token) {
 			return usagef("%s %q carries the GitHub token; pass the token in $GITHUB_TOKEN only (the release's download URLs, built from -server-url and -repo, go into extras.json, which is committed)", f.name, redaction.String(f.value, token))
 		}
 	}
@@ -41,17 +40,4 @@ func checkTokenFree(o *options, token string) error {
 		return usagef("-server-url %q has a query or fragment; give GitHub's web URL alone, such as https://github.com (release download URLs, written to the committed extras.json, are built from it)", redaction.String(o.serverURL, token))
 	}
 	return nil
-}
-
-// containsSecret reports whether s holds secret, as is or percent-encoded.
-func containsSecret(s, secret string) bool {
-	if strings.Contains(s, secret) {
-		return true
-	}
-	for _, unescape := range []func(string) (string, error){url.PathUnescape, url.QueryUnescape} {
-		if u, err := unescape(s); err == nil && strings.Contains(u, secret) {
-			return true
-		}
-	}
-	return false
 }

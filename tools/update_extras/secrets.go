@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"net/url"
 	"strings"
 
 	"github.com/ot-provisioning-exts/ot-provisioning-exts/internal/extras"
@@ -37,27 +36,14 @@ func (c *cli) secretsProblem(rawURL string) string {
 	if shown, ok := extras.RedactUserInfo(rawURL); ok {
 		return fmt.Sprintf("URL %q carries credentials (user information)%s", redact.String(shown, c.token), why)
 	}
-	if c.token == "" || !containsSecret(rawURL, c.token) {
+	if c.token == "" || !redact.Contains(rawURL, c.token) {
 		return ""
 	}
 	where := ""
-	if _, query, ok := strings.Cut(rawURL, "?"); ok && containsSecret(query, c.token) {
+	if _, query, ok := strings.Cut(rawURL, "?"); ok && redact.Contains(query, c.token) {
 		where = " in its query"
 	}
 	return fmt.Sprintf("URL %q carries the GitHub token ($GITHUB_TOKEN)%s%s", redact.String(rawURL, c.token), where, why)
-}
-
-// containsSecret reports whether s holds secret, as is or percent-encoded.
-func containsSecret(s, secret string) bool {
-	if strings.Contains(s, secret) {
-		return true
-	}
-	for _, unescape := range []func(string) (string, error){url.PathUnescape, url.QueryUnescape} {
-		if u, err := unescape(s); err == nil && strings.Contains(u, secret) {
-			return true
-		}
-	}
-	return false
 }
 
 // checkSecrets fails, naming entry name, if a URL must not be written to
