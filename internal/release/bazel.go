@@ -24,6 +24,8 @@ type Bazel struct {
 	Module string   // the checkout being released (absolute)
 	Args   []string // extra options for every command, such as --config=release
 	Log    io.Writer
+
+	root string // the execution root, once asked
 }
 
 // options are the options of build and cquery: the override, stamping
@@ -141,11 +143,15 @@ func (b *Bazel) Output(ctx context.Context, label string) (string, error) {
 }
 
 // execRoot returns Bazel's execution root, to which cquery's paths are
-// relative.
+// relative; it asks Bazel once.
 func (b *Bazel) execRoot(ctx context.Context) (string, error) {
+	if b.root != "" {
+		return b.root, nil
+	}
 	var out bytes.Buffer
 	if err := b.run(ctx, &out, append(append([]string{"info"}, b.options(true)...), "execution_root")); err != nil {
 		return "", err
 	}
-	return strings.TrimSpace(out.String()), nil
+	b.root = strings.TrimSpace(out.String())
+	return b.root, nil
 }

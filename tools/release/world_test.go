@@ -1,6 +1,7 @@
 package main
 
 import (
+	"archive/tar"
 	"archive/zip"
 	"bytes"
 	"context"
@@ -21,7 +22,7 @@ import (
 	"github.com/ot-provisioning-exts/ot-provisioning-exts/internal/extras"
 	"github.com/ot-provisioning-exts/ot-provisioning-exts/internal/github/githubtest"
 	"github.com/ot-provisioning-exts/ot-provisioning-exts/internal/release"
-	"github.com/ot-provisioning-exts/ot-provisioning-exts/internal/tarxz"
+	"github.com/ulikunitz/xz"
 )
 
 // The tests run real git against bare repositories in temporary
@@ -481,16 +482,25 @@ func readArchive(t *testing.T, name string, data []byte) map[string]string {
 		}
 		return out
 	}
-	p := filepath.Join(t.TempDir(), name)
-	os.WriteFile(p, data, 0o644)
-	files, err := tarxz.ReadFiles(p, nil, 1<<20)
+	xr, err := xz.NewReader(bytes.NewReader(data))
 	if err != nil {
 		t.Fatal(err)
 	}
-	for k, v := range files {
-		out[k] = string(v)
+	tr := tar.NewReader(xr)
+	for {
+		hdr, err := tr.Next()
+		if err == io.EOF {
+			return out
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := io.ReadAll(tr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out[hdr.Name] = string(b)
 	}
-	return out
 }
 
 // The names of a complete release of both artifacts, rc00.
