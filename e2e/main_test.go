@@ -6,11 +6,13 @@
 package e2e
 
 import (
+	"flag"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"sort"
 	"strings"
 	"testing"
 
@@ -27,6 +29,7 @@ var (
 	trustStore string     // the Java trust store that makes Bazel trust theCA
 	caBundle   string     // PEM: theCA and the system's roots, for Go programs (SSL_CERT_FILE)
 	toolsBin   string     // holds `release`, built from ./tools/release, for every scenario's PATH
+	cacheFlags []string   // the suite's shared caches, for every scenario's bazelrc (see suiteCaches)
 )
 
 // The fixed git identity, and the fake token, of every scenario (see setup).
@@ -47,6 +50,12 @@ func testMain(m *testing.M) int {
 		fmt.Fprintln(os.Stderr, "e2e:", err)
 		return 1
 	}
+	// The quick loop (go test -short) runs only what needs no Bazel.
+	flag.Parse()
+	if testing.Short() {
+		noBazelWhy = "-short: the end-to-end scenarios drive a real Bazel; run without -short"
+		return runWithCA(m, false)
+	}
 	b, tried, err := bazelfind.Find(repoRoot)
 	switch {
 	case err != nil:
@@ -65,6 +74,13 @@ func testMain(m *testing.M) int {
 		}
 		fmt.Printf("e2e: using bazel %s at %s (found via %s)\n", b.Version, b.Path, b.Source)
 	}
+	return runWithCA(m, true)
+}
+
+// runWithCA makes the suite's test CA, its trust store and CA bundle, and
+// (withTools) the shared caches and the release tool, then runs the tests.
+func runWithCA(m *testing.M, withTools bool) int {
+	var err error
 
 	// One test CA for the whole run. Its trust store lives under /tmp, which
 	// the rig's chroot sees at the same path.
@@ -90,11 +106,14 @@ func testMain(m *testing.M) int {
 		return 1
 	}
 
-	// The release tool, built once for every scenario's `exec release`.
-	toolsBin = filepath.Join(dir, "bin")
-	if err := buildRelease(toolsBin); err != nil {
-		fmt.Fprintf(os.Stderr, "e2e: FAIL: %v\n", err)
-		return 1
+	if withTools {
+		cacheFlags = suiteCaches(filepath.Join(dir, "cache"))
+		// The release tool, built once for every scenario's `exec release`.
+		toolsBin = filepath.Join(dir, "bin")
+		if err := buildRelease(toolsBin); err != nil {
+			fmt.Fprintf(os.Stderr, "e2e: FAIL: %v\n", err)
+			return 1
+		}
 	}
 	return m.Run()
 }
@@ -111,6 +130,31 @@ func buildRelease(dir string) error {
 		return fmt.Errorf("building the release tool (go build ./tools/release in %s): %v\n%s", repoRoot, err, out)
 	}
 	return nil
+}
+
+// suiteCaches returns the Bazel flags that give every scenario, in every
+// mode, the same caches under dir, which lives as long as the suite:
+//
+//   - one repository cache: an archive is downloaded once per suite;
+//   - one disk cache: an action runs once per suite and per mode (canonical
+//     repository names, and so action keys, differ between modes). The
+//     costliest are rules_go's standard library and the Go tools, which
+//     several scenarios build in a checkout of this module;
+//   - gazelle's go_repository takes Go modules from the host's module and
+//     build caches (GO_REPOSITORY_USE_HOST_CACHE, gazelle's documented
+//     switch), which `go mod download` has filled, instead of downloading
+//     and compiling them again in every output base.
+//
+// Each scenario still has its own workspace, output base and server, so
+// nothing a scenario asserts about fetching or invalidation depends on
+// another. The caches are fresh for each suite, so its duration is a cold
+// one's.
+func suiteCaches(dir string) []string {
+	return []string{
+		"--repository_cache=" + filepath.Join(dir, "repos"),
+		"--disk_cache=" + filepath.Join(dir, "disk"),
+		"--repo_env=GO_REPOSITORY_USE_HOST_CACHE=1",
+	}
 }
 
 // writeCABundle writes to path the test CA and the system's CA bundle
@@ -148,10 +192,17 @@ func TestScenarios(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	files, err := scenarioFiles("testdata")
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, m := range ms {
 		t.Run(m.name, func(t *testing.T) {
+			// The modes share one pool of -parallel slots, so that neither
+			// waits for the other's slowest scenario.
+			t.Parallel()
 			testscript.Run(t, testscript.Params{
-				Dir:                 "testdata",
+				Files:               files,
 				Setup:               func(env *testscript.Env) error { return setup(env, b, m) },
 				Cmds:                commands(),
 				RequireExplicitExec: true,
@@ -159,6 +210,31 @@ func TestScenarios(t *testing.T) {
 			})
 		})
 	}
+}
+
+// heavyScenarios compile the Go tools with rules_go (the standard library
+// first) in a checkout of this module: minutes each, where the others take
+// seconds. They start first, so that the suite does not end waiting for one.
+var heavyScenarios = []string{"update_extras"}
+
+// scenarioFiles lists the scenarios of dir, heavyScenarios first, then the
+// rest by name.
+func scenarioFiles(dir string) ([]string, error) {
+	all, err := filepath.Glob(filepath.Join(dir, "*.txtar"))
+	if err != nil {
+		return nil, err
+	}
+	rank := func(f string) int {
+		name := strings.TrimSuffix(filepath.Base(f), ".txtar")
+		for i, h := range heavyScenarios {
+			if name == h {
+				return i
+			}
+		}
+		return len(heavyScenarios)
+	}
+	sort.SliceStable(all, func(i, j int) bool { return rank(all[i]) < rank(all[j]) })
+	return all, nil
 }
 
 // setup gives every scenario a `bazel` on PATH, the variables it may use, and
@@ -181,7 +257,7 @@ func setup(env *testscript.Env, b *bazelfind.Bazel, m mode) error {
 		path = p
 	}
 	rc := filepath.Join(bin, "e2e.bazelrc")
-	if err := os.WriteFile(rc, []byte(m.bazelrc(testca.JVMFlags(trustStore))), 0o644); err != nil {
+	if err := os.WriteFile(rc, []byte(m.bazelrc(testca.JVMFlags(trustStore), cacheFlags)), 0o644); err != nil {
 		return err
 	}
 	script := fmt.Sprintf("#!/bin/sh\n# Written by the e2e harness (e2e/main_test.go).\npwd >> %s\nexec %s --bazelrc=%s \"$@\"\n",

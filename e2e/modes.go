@@ -69,15 +69,16 @@ func modes(v bazelfind.Version) ([]mode, error) {
 }
 
 // bazelrc is the content of the rc file every Bazel command of a scenario
-// reads (through the wrapper that setup puts on PATH): the test CA's trust
-// store, and the mode's flags.
-func (m mode) bazelrc(startup []string) string {
+// reads (through the wrapper that setup puts on PATH): the startup options
+// (the test CA's trust store), the suite's common flags (its shared caches),
+// then the mode's flags.
+func (m mode) bazelrc(startup, common []string) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "# Written by the e2e harness: mode %s.\n", m.name)
 	for _, f := range startup {
 		fmt.Fprintf(&b, "startup %s\n", f)
 	}
-	for _, f := range m.flags {
+	for _, f := range append(append([]string(nil), common...), m.flags...) {
 		fmt.Fprintf(&b, "common %s\n", f)
 	}
 	return b.String()

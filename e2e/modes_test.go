@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -41,9 +42,10 @@ func TestModes(t *testing.T) {
 
 func TestModeBazelrc(t *testing.T) {
 	m := mode{name: "bazel8flags", flags: []string{"--incompatible_use_plus_in_repo_names"}, sep: "+"}
-	got := m.bazelrc([]string{"--host_jvm_args=-Dx=y"})
+	got := m.bazelrc([]string{"--host_jvm_args=-Dx=y"}, []string{"--disk_cache=/c"})
 	want := "# Written by the e2e harness: mode bazel8flags.\n" +
 		"startup --host_jvm_args=-Dx=y\n" +
+		"common --disk_cache=/c\n" +
 		"common --incompatible_use_plus_in_repo_names\n"
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("bazelrc (-want +got):\n%s", diff)
@@ -62,6 +64,20 @@ func TestBazel8FlagsCoverTheKnownFlips(t *testing.T) {
 		}
 		if !found {
 			t.Errorf("bazel8Flags lacks %s", f)
+		}
+	}
+}
+
+// Every scenario that scenarioFiles starts first must exist, and the list
+// must put it first.
+func TestScenarioFilesHeavyFirst(t *testing.T) {
+	files, err := scenarioFiles("testdata")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, h := range heavyScenarios {
+		if i >= len(files) || filepath.Base(files[i]) != h+".txtar" {
+			t.Errorf("scenario %d is %v; want testdata/%s.txtar (heavyScenarios)", i, files, h)
 		}
 	}
 }
