@@ -12,26 +12,8 @@ import (
 
 	at "github.com/ot-provisioning-exts/ot-provisioning-exts/internal/archive/archivetest"
 	"github.com/ot-provisioning-exts/ot-provisioning-exts/internal/extras"
+	"github.com/ot-provisioning-exts/ot-provisioning-exts/internal/testtools"
 )
-
-// checkGolden compares got with the golden file, or rewrites the golden
-// file under -update.
-func checkGolden(t *testing.T, golden string, got []byte) {
-	t.Helper()
-	if *update {
-		if err := os.WriteFile(golden, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if diff := cmp.Diff(string(want), string(got)); diff != "" {
-		t.Errorf("%s mismatch (-want +got):\n%s", golden, diff)
-	}
-}
 
 // writeBzl writes extension.bzl into the workspace, expanding $SRV and
 // the variables of vars.
@@ -71,8 +53,8 @@ func TestImportBzlGolden(t *testing.T) {
 		t.Errorf("stderr: %q", r.stderr)
 	}
 	got := w.readExtras()
-	checkGolden(t, filepath.Join(dir, "extras.golden.json"), got)
-	checkGolden(t, filepath.Join(dir, "stdout.golden"), []byte(r.stdout))
+	testtools.CheckGolden(t, filepath.Join(dir, "extras.golden.json"), got)
+	testtools.CheckGolden(t, filepath.Join(dir, "stdout.golden"), []byte(r.stdout))
 
 	// The result is a valid checked-in file, in the canonical form.
 	f, err := extras.Parse("extras.json", got, extras.Options{})

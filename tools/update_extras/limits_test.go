@@ -11,9 +11,10 @@ import (
 	"regexp"
 	"runtime"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
+
+	"github.com/ot-provisioning-exts/ot-provisioning-exts/internal/testtools"
 )
 
 // hostileServer serves bodies that never end: /endless.tar.gz sends data
@@ -127,15 +128,11 @@ func TestKilledRunDebris(t *testing.T) {
 	}
 	srv := hostileServer(t)
 	w := newWorkspace(t, "{}\n")
-	start := func(name string) *exec.Cmd {
+	start := func(name string) *testtools.Process {
 		cmd := exec.Command(bin, "set", "-allow-insecure", "-tmpdir", w.tmp, "-timeout", "1m", name, srv.URL+"/hang.tar.gz")
 		cmd.Dir = w.dir
 		cmd.Env = append(os.Environ(), "BUILD_WORKSPACE_DIRECTORY=", "BUILD_WORKING_DIRECTORY=")
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-		return cmd
+		return testtools.Start(t, cmd)
 	}
 	// files returns the regular files under -tmpdir that hold data.
 	files := func() map[string]bool {
@@ -166,10 +163,7 @@ func TestKilledRunDebris(t *testing.T) {
 
 	killed := start("perso_release")
 	dead := waitNew(nil)
-	if err := killed.Process.Signal(syscall.SIGKILL); err != nil {
-		t.Fatal(err)
-	}
-	killed.Wait()
+	killed.Kill(t)
 	// A run killed inside WriteAtomic leaves its complete temporary file
 	// (the extrasfile tests kill one there for real).
 	debris := filepath.Join(w.dir, "skus", ".extras.json.tmp-2821562340")
@@ -198,8 +192,7 @@ func TestKilledRunDebris(t *testing.T) {
 	}
 	// Once the live run is killed too, the next run removes its files, and
 	// nothing is left.
-	live.Process.Signal(syscall.SIGKILL)
-	live.Wait()
+	live.Kill(t)
 	if r := w.run("set", "presign_perso", good, "-strip-prefix", "rel-1.0"); r.code != 0 {
 		t.Fatalf("set: exit %d\n%s", r.code, r.stderr)
 	}
