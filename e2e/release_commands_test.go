@@ -15,13 +15,15 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ot-provisioning-exts/ot-provisioning-exts/internal/archive/archivetest"
 	"github.com/rogpeppe/go-internal/testscript"
 )
 
 // TestReleaseCommands checks the commands that release scenarios use
 // (github, github-state, github-calls, github-fail, github-pull-state,
-// sign) and the environment setupRelease gives, without Bazel: git and
-// HTTPS requests stand in for the release tool.
+// sign), serve with the run's test CA, and the environment setupRelease
+// gives, without Bazel: git and HTTPS requests stand in for the release
+// tool and for Bazel.
 func TestReleaseCommands(t *testing.T) {
 	if _, err := exec.LookPath("git"); err != nil {
 		t.Skip("no git on PATH")
@@ -188,6 +190,25 @@ pull #1 release/x -> main state=closed
 releases 3 assets 2 pulls 1
 `,
 
+	"serve": `
+# serve's HTTPS server presents the test CA's certificate, which
+# $SSL_CERT_FILE trusts; its failure modes work; -http is plain HTTP.
+archive -prefix top srv/a.tar.gz tree
+hash srv/a.tar.gz A
+serve srv
+exec env
+stdout '^SERVER=https://127\.0\.0\.1:[0-9]+$'
+gh GET ${SERVER}/a.tar.gz
+cmp stdout srv/a.tar.gz
+gh -status 404 GET ${SERVER}/404/a.tar.gz
+serve -http srv
+exec env
+stdout '^SERVER=http://127\.0\.0\.1:[0-9]+$'
+
+-- tree/BUILD.bazel --
+exports_files(["x"])
+`,
+
 	"sign": `
 # Digests anywhere in the archive; one signature per suffix.
 archive presign.tar.xz presign
@@ -246,7 +267,11 @@ func TestArchiveDigests(t *testing.T) {
 		{"two", "two.zip", 0, "two members named a.digest"},
 		{"two/x", "x.tar", 1, ""},
 	} {
-		data, err := makeArchive(c.out, filepath.Join(dir, c.src), "")
+		members, err := archivetest.FromDir(filepath.Join(dir, c.src), "", false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		data, err := archivetest.ForName(c.out, members...)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -1,10 +1,6 @@
 package e2e
 
 import (
-	"archive/tar"
-	"archive/zip"
-	"bytes"
-	"compress/gzip"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -17,8 +13,8 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/ot-provisioning-exts/ot-provisioning-exts/internal/archive"
 	"github.com/rogpeppe/go-internal/testscript"
-	"github.com/ulikunitz/xz"
 )
 
 // sign ARCHIVE SIGDIR [-digest .digest] [-suffixes .ecdsa_sig,.spx_sig]
@@ -88,76 +84,27 @@ func cmdSign(ts *testscript.TestScript, neg bool, args []string) {
 // archiveDigests returns the contents of the regular files of the archive
 // whose names end in suffix, by base name.
 func archiveDigests(file, suffix string) (map[string][]byte, error) {
-	data, err := os.ReadFile(file)
-	if err != nil {
-		return nil, err
+	typ := archive.InferType(file)
+	switch typ {
+	case "tar.xz", "txz", "tar.gz", "tgz", "tar", "zip":
+	default:
+		return nil, errors.New("unknown archive format (want .tar.xz, .tar.gz, .tgz, .tar or .zip)")
 	}
 	out := map[string][]byte{}
-	add := func(name string, r io.Reader) error {
-		base := path.Base(name)
-		if !strings.HasSuffix(base, suffix) || base == suffix {
+	err := archive.Walk(file, typ, func(e *archive.Entry, body io.Reader) error {
+		base := path.Base(e.Name)
+		if e.Kind != archive.KindFile || !strings.HasSuffix(base, suffix) || base == suffix {
 			return nil
 		}
 		if _, dup := out[base]; dup {
 			return fmt.Errorf("two members named %s", base)
 		}
-		b, err := io.ReadAll(r)
-		if err != nil {
-			return err
-		}
+		b, err := io.ReadAll(body)
 		out[base] = b
-		return nil
+		return err
+	})
+	if err != nil {
+		return nil, err
 	}
-	if strings.HasSuffix(file, ".zip") {
-		zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
-		if err != nil {
-			return nil, err
-		}
-		for _, f := range zr.File {
-			if f.FileInfo().IsDir() {
-				continue
-			}
-			rc, err := f.Open()
-			if err != nil {
-				return nil, err
-			}
-			err = add(f.Name, rc)
-			rc.Close()
-			if err != nil {
-				return nil, err
-			}
-		}
-		return out, nil
-	}
-	var r io.Reader
-	switch {
-	case strings.HasSuffix(file, ".tar.xz"), strings.HasSuffix(file, ".txz"):
-		if r, err = xz.NewReader(bytes.NewReader(data)); err != nil {
-			return nil, err
-		}
-	case strings.HasSuffix(file, ".tar.gz"), strings.HasSuffix(file, ".tgz"):
-		if r, err = gzip.NewReader(bytes.NewReader(data)); err != nil {
-			return nil, err
-		}
-	case strings.HasSuffix(file, ".tar"):
-		r = bytes.NewReader(data)
-	default:
-		return nil, errors.New("unknown archive format (want .tar.xz, .tar.gz, .tgz, .tar or .zip)")
-	}
-	tr := tar.NewReader(r)
-	for {
-		h, err := tr.Next()
-		if err == io.EOF {
-			return out, nil
-		}
-		if err != nil {
-			return nil, err
-		}
-		if !h.FileInfo().Mode().IsRegular() {
-			continue
-		}
-		if err := add(h.Name, tr); err != nil {
-			return nil, err
-		}
-	}
+	return out, nil
 }

@@ -103,21 +103,10 @@ func newChecker(typ, stripPrefix string) *checker {
 	return c
 }
 
-// kind is what a member is, as far as the checks are concerned.
-type kind int
-
-const (
-	kindFile kind = iota
-	kindDir
-	kindSymlink
-	kindHardlink
-	kindOther // devices, FIFOs: counted as nothing, but their names are checked
-)
-
 // member checks one archive member called name. For links, target is the
 // link target: relative to the link's directory for a symbolic link,
 // relative to the archive root for a tar hard link.
-func (c *checker) member(name string, k kind, size int64, target string) error {
+func (c *checker) member(name string, k Kind, size int64, target string) error {
 	clean, err := memberPath(name)
 	if err != nil {
 		return err
@@ -126,12 +115,12 @@ func (c *checker) member(name string, k kind, size int64, target string) error {
 		return nil
 	}
 	switch k {
-	case kindFile:
+	case KindFile:
 		c.report.Files++
 		c.report.Size += size
-	case kindDir:
+	case KindDir:
 		c.report.Dirs++
-	case kindSymlink, kindHardlink:
+	case KindSymlink, KindHardlink:
 		c.report.Symlinks++
 		if err := c.link(clean, k, target); err != nil {
 			return err
@@ -146,7 +135,7 @@ func (c *checker) member(name string, k kind, size int64, target string) error {
 		switch {
 		case strings.HasPrefix(clean, p+"/"):
 			c.prefixSeen = true
-		case clean == p && k == kindDir:
+		case clean == p && k == KindDir:
 			c.prefixSeen = true
 		case clean == p:
 			c.prefixFile = name
@@ -158,12 +147,12 @@ func (c *checker) member(name string, k kind, size int64, target string) error {
 // extract adds the member to the trees that extracting the archive, and
 // extracting its strip prefix as the repository, build, following the links
 // made by earlier members.
-func (c *checker) extract(name, clean string, k kind, target string) error {
+func (c *checker) extract(name, clean string, k Kind, target string) error {
 	e := entry{member: name, path: clean, kind: k, linkname: target, target: target}
 	if hasDotDot(name) {
 		e.raw = name
 	}
-	if k == kindSymlink {
+	if k == KindSymlink {
 		// Where such a link is made, if at all, depends on the extractor
 		// (GNU tar skips names with "..", Bazel cleans them, others hand
 		// them to the kernel, which refuses a trailing "/" or ".").
@@ -175,7 +164,7 @@ func (c *checker) extract(name, clean string, k kind, target string) error {
 			return fmt.Errorf("symlink %q has a name that ends like a directory's: extractors differ on whether they make it", name)
 		}
 	}
-	if k == kindHardlink {
+	if k == KindHardlink {
 		e.target = path.Clean(target)
 		if e.target == "." {
 			e.target = ""
@@ -192,7 +181,7 @@ func (c *checker) extract(name, clean string, k kind, target string) error {
 		return nil // the prefix itself is the repository root; the rest is dropped
 	}
 	e.path, e.raw, e.rawTarget = clean[len(p)+1:], "", ""
-	if k == kindHardlink { // c.link checked that it lies inside the prefix
+	if k == KindHardlink { // c.link checked that it lies inside the prefix
 		e.target = strings.TrimPrefix(strings.TrimPrefix(e.target, p), "/")
 	}
 	return c.repo.add(e)
@@ -247,9 +236,9 @@ func isAbsTarget(target string) bool {
 // inside the archive and, if it lies inside the strip prefix, inside the
 // prefix, which becomes the repository root, as far as its name and target
 // tell. [checker.extract] then resolves it through the links of the archive.
-func (c *checker) link(clean string, k kind, target string) error {
+func (c *checker) link(clean string, k Kind, target string) error {
 	what := "symlink"
-	if k == kindHardlink {
+	if k == KindHardlink {
 		what = "hard link"
 	}
 	if target == "" {
@@ -264,11 +253,11 @@ func (c *checker) link(clean string, k kind, target string) error {
 	if strings.Contains(target, `\`) {
 		return fmt.Errorf("%s %q points to %q, whose backslashes Windows reads as path separators", what, clean, target)
 	}
-	if k == kindSymlink && len(target) > maxLinkTarget {
+	if k == KindSymlink && len(target) > maxLinkTarget {
 		return fmt.Errorf("symlink %q has a target longer than %d bytes", clean, maxLinkTarget)
 	}
 	var resolved string
-	if k == kindHardlink {
+	if k == KindHardlink {
 		resolved = path.Clean(target)
 	} else {
 		resolved = path.Join(path.Dir(clean), target)

@@ -297,7 +297,7 @@ type entry struct {
 	member    string // the name in the archive, for messages
 	path      string // the clean path in the tree
 	raw       string // the path as written, if it has ".." components
-	kind      kind
+	kind      Kind
 	linkname  string // a link's target as written in the archive
 	target    string // symlink: as written; hard link: the clean path in the tree
 	rawTarget string // hard link: the target as written, if it has ".."
@@ -323,12 +323,12 @@ func (t *tree) add(e entry) error {
 	if err := t.blocked(e.member, &at); err != nil {
 		return err
 	}
-	if e.kind == kindHardlink {
+	if e.kind == KindHardlink {
 		if err := t.hardlinkTarget(e); err != nil {
 			return err
 		}
 	}
-	isLink := e.kind == kindSymlink
+	isLink := e.kind == KindSymlink
 
 	if len(at.pos.rest) == 0 { // the path exists
 		n := at.pos.dir
@@ -342,7 +342,7 @@ func (t *tree) add(e entry) error {
 		case isLink && n.target != e.target:
 			return fmt.Errorf("symlink %q lands on %s, made by an earlier member, with another target: some extractors replace the link, others fail",
 				e.member, n.label())
-		case e.kind == kindDir:
+		case e.kind == KindDir:
 			n.file = false // tar replaces a file with the directory
 		}
 		return nil // the same link, or a file or directory again
@@ -358,7 +358,7 @@ func (t *tree) add(e entry) error {
 	}
 	n := dir
 	if !isLink {
-		n.file = e.kind != kindDir
+		n.file = e.kind != KindDir
 		return nil
 	}
 	n.link, n.target, n.member, n.loc = true, e.target, e.member, at.chain

@@ -9,12 +9,10 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -22,6 +20,7 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/ot-provisioning-exts/ot-provisioning-exts/internal/download"
+	"github.com/ot-provisioning-exts/ot-provisioning-exts/internal/testtools"
 )
 
 var (
@@ -35,53 +34,46 @@ func hexSHA(b []byte) string {
 	return hex.EncodeToString(s[:])
 }
 
-// server is a loopback HTTP server whose paths misbehave in the ways the
-// tests need. It counts the requests for each path.
-type server struct {
-	*httptest.Server
-	mu    sync.Mutex
-	count map[string]int
-}
-
-func newServer(t *testing.T) *server {
+// newServer returns a loopback server whose paths misbehave in the ways
+// the tests need: files of testtools.Server, and handlers of their own for
+// the failures that are not among its modes.
+func newServer(t *testing.T) *testtools.Server {
 	t.Helper()
-	s := &server{count: map[string]int{}}
-	mux := http.NewServeMux()
+	s := testtools.StartServer(t, "")
+	s.SetFile("ok.tar.gz", body)
+	s.SetFile("mirror/ok.tar.gz", body)
+	s.SetFile("wrong.tar.gz", otherBody)
 	serve := func(w http.ResponseWriter, b []byte) {
 		w.Header().Set("Content-Length", fmt.Sprint(len(b)))
 		w.Write(b)
 	}
-	mux.HandleFunc("/ok.tar.gz", func(w http.ResponseWriter, r *http.Request) { serve(w, body) })
-	mux.HandleFunc("/mirror/ok.tar.gz", func(w http.ResponseWriter, r *http.Request) { serve(w, body) })
-	mux.HandleFunc("/wrong.tar.gz", func(w http.ResponseWriter, r *http.Request) { serve(w, otherBody) })
-	mux.HandleFunc("/missing.tar.gz", http.NotFound)
-	mux.HandleFunc("/forbidden.tar.gz", func(w http.ResponseWriter, r *http.Request) {
+	s.HandleFunc("/forbidden.tar.gz", func(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "no", http.StatusForbidden)
 	})
-	mux.HandleFunc("/flaky.tar.gz", func(w http.ResponseWriter, r *http.Request) {
-		if s.requests("/flaky.tar.gz") == 1 {
+	s.HandleFunc("/flaky.tar.gz", func(w http.ResponseWriter, r *http.Request) {
+		if s.Requests("/flaky.tar.gz") == 1 {
 			http.Error(w, "try again", http.StatusInternalServerError)
 			return
 		}
 		serve(w, body)
 	})
-	mux.HandleFunc("/busy.tar.gz", func(w http.ResponseWriter, r *http.Request) {
-		if s.requests("/busy.tar.gz") == 1 {
+	s.HandleFunc("/busy.tar.gz", func(w http.ResponseWriter, r *http.Request) {
+		if s.Requests("/busy.tar.gz") == 1 {
 			w.Header().Set("Retry-After", "0")
 			http.Error(w, "slow down", http.StatusTooManyRequests)
 			return
 		}
 		serve(w, body)
 	})
-	mux.HandleFunc("/down.tar.gz", func(w http.ResponseWriter, r *http.Request) {
+	s.HandleFunc("/down.tar.gz", func(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "down", http.StatusServiceUnavailable)
 	})
-	mux.HandleFunc("/truncated.tar.gz", func(w http.ResponseWriter, r *http.Request) {
+	s.HandleFunc("/truncated.tar.gz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Length", "100")
 		w.Write([]byte("short"))
 	})
-	mux.HandleFunc("/reset.tar.gz", func(w http.ResponseWriter, r *http.Request) {
-		if s.requests("/reset.tar.gz") == 1 {
+	s.HandleFunc("/reset.tar.gz", func(w http.ResponseWriter, r *http.Request) {
+		if s.Requests("/reset.tar.gz") == 1 {
 			conn, _, err := w.(http.Hijacker).Hijack()
 			if err == nil {
 				conn.Close() // no response at all
@@ -90,13 +82,13 @@ func newServer(t *testing.T) *server {
 		}
 		serve(w, body)
 	})
-	mux.HandleFunc("/redirect.tar.gz", func(w http.ResponseWriter, r *http.Request) {
+	s.HandleFunc("/redirect.tar.gz", func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/mirror/ok.tar.gz", http.StatusFound)
 	})
-	mux.HandleFunc("/redirect-away.tar.gz", func(w http.ResponseWriter, r *http.Request) {
+	s.HandleFunc("/redirect-away.tar.gz", func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "http://example.com/ok.tar.gz?token=s3cret", http.StatusFound)
 	})
-	mux.HandleFunc("/slow-headers.tar.gz", func(w http.ResponseWriter, r *http.Request) {
+	s.HandleFunc("/slow-headers.tar.gz", func(w http.ResponseWriter, r *http.Request) {
 		select {
 		case <-r.Context().Done():
 			return
@@ -104,7 +96,7 @@ func newServer(t *testing.T) *server {
 		}
 		serve(w, body)
 	})
-	mux.HandleFunc("/slow-body.tar.gz", func(w http.ResponseWriter, r *http.Request) {
+	s.HandleFunc("/slow-body.tar.gz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Length", fmt.Sprint(len(body)))
 		w.Write(body[:100])
 		w.(http.Flusher).Flush()
@@ -115,26 +107,12 @@ func newServer(t *testing.T) *server {
 		}
 		w.Write(body[100:])
 	})
-	mux.HandleFunc("/gzip-encoded.tar.gz", func(w http.ResponseWriter, r *http.Request) {
+	s.HandleFunc("/gzip-encoded.tar.gz", func(w http.ResponseWriter, r *http.Request) {
 		// A misconfigured server: the hash must be over the bytes served.
 		w.Header().Set("Content-Encoding", "gzip")
 		serve(w, body)
 	})
-	s.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s.mu.Lock()
-		s.count[r.URL.Path]++
-		s.mu.Unlock()
-		mux.ServeHTTP(w, r)
-	}))
-	t.Cleanup(s.Close)
 	return s
-}
-
-// requests returns how many requests path has had so far.
-func (s *server) requests(path string) int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.count[path]
 }
 
 // testOptions are fast options for the loopback server.
@@ -230,13 +208,13 @@ func TestFetch(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			before := map[string]int{}
 			for p := range tt.wantCount {
-				before[p] = s.requests(p)
+				before[p] = s.Requests(p)
 			}
 			opts := testOptions(t)
 			opts.SHA256, opts.Size = tt.sha256, tt.size
 			res, err := download.Fetch(context.Background(), tt.urls, opts)
 			for p, n := range tt.wantCount {
-				if got := s.requests(p) - before[p]; got != n {
+				if got := s.Requests(p) - before[p]; got != n {
 					t.Errorf("%d requests for %s, want %d", got, p, n)
 				}
 			}

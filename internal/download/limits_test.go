@@ -6,54 +6,54 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/ot-provisioning-exts/ot-provisioning-exts/internal/download"
+	"github.com/ot-provisioning-exts/ot-provisioning-exts/internal/testtools"
 )
 
-// limitServer misbehaves in the ways that the size limit and the deadline
-// are for. Every handler gives up when the client goes away, and the
-// endless ones stop on their own after a bounded amount, so that the tests
-// end even against code that does not enforce the limits.
-type limitServer struct {
-	*httptest.Server
-	requests atomic.Int64
-	sent     atomic.Int64 // body bytes written, over all requests
-}
-
+// Paths of newLimitServer, with testtools.Server's failure modes.
 const (
-	// endlessCap bounds the "endless" bodies: far more than the limits
-	// the tests set, so that reaching it means the limit was ignored.
-	endlessCap = 64 << 20
-	// trickleLen is the size of the trickling body: one byte every
-	// 100ms, so 20s in all.
+	// endlessPath has no Content-Length (chunked), and a body without end
+	// (testtools.EndlessCap, far more than the limits the tests set, so
+	// that reaching it means the limit was ignored).
+	endlessPath = "/endless/chunk.tar.gz"
+	// lyingSmallPath has a Content-Length below the limit, then a body
+	// without end: the client must not believe the header.
+	lyingSmallPath = "/lying-small.tar.gz"
+	// lyingLargePath has a Content-Length far above the limit: refused
+	// without reading.
+	lyingLargePath = "/hang/10737418240/chunk.tar.gz"
+	// tricklePath sends one byte every 100ms: never idle long enough for
+	// the idle timeout.
+	tricklePath = "/trickle/trickle.tar.gz"
+	// unavailablePath is always 503.
+	unavailablePath = "/status/503/unavailable.tar.gz"
+	// exactPath and exactChunkedPath are 4096 bytes, with and without a
+	// Content-Length.
+	exactPath        = "/exact.tar.gz"
+	exactChunkedPath = "/chunked/exact.tar.gz"
+	// trickleLen is the size of the trickling body: 20s in all.
 	trickleLen = 200
 )
 
-func newLimitServer(t *testing.T) *limitServer {
+// newLimitServer returns a server that misbehaves in the ways that the
+// size limit and the deadline are for. Every handler gives up when the
+// client goes away, and the endless ones stop on their own after a bounded
+// amount, so that the tests end even against code that does not enforce
+// the limits.
+func newLimitServer(t *testing.T) *testtools.Server {
 	t.Helper()
-	s := &limitServer{}
+	s := testtools.StartServer(t, "")
 	chunk := bytes.Repeat([]byte("endless archive "), 4096) // 64 KiB
-	endless := func(w http.ResponseWriter, r *http.Request) {
-		for n := 0; n < endlessCap; n += len(chunk) {
-			if _, err := w.Write(chunk); err != nil {
-				return
-			}
-			s.sent.Add(int64(len(chunk)))
-		}
-	}
-	mux := http.NewServeMux()
-	// No Content-Length (chunked), and a body without end.
-	mux.HandleFunc("/endless.tar.gz", endless)
-	// A Content-Length below the limit, then a body without end: the
-	// client must not believe the header.
-	mux.HandleFunc("/lying-small.tar.gz", func(w http.ResponseWriter, r *http.Request) {
+	s.SetFile("chunk.tar.gz", chunk)
+	s.SetFile("trickle.tar.gz", bytes.Repeat([]byte("x"), trickleLen))
+	s.SetFile("exact.tar.gz", bytes.Repeat([]byte("e"), 4096))
+	s.HandleFunc(lyingSmallPath, func(w http.ResponseWriter, r *http.Request) {
 		conn, buf, err := w.(http.Hijacker).Hijack()
 		if err != nil {
 			return
@@ -63,53 +63,14 @@ func newLimitServer(t *testing.T) *limitServer {
 		// connection; the small Content-Length comes through a
 		// hijacked connection, which net/http's server would not send.
 		fmt.Fprintf(buf, "HTTP/1.1 200 OK\r\nContent-Length: 1000\r\nConnection: close\r\n\r\n")
-		for n := 0; n < endlessCap; n += len(chunk) {
+		for n := 0; n < testtools.EndlessCap; n += len(chunk) {
 			if _, err := buf.Write(chunk); err != nil {
 				return
 			}
-			s.sent.Add(int64(len(chunk)))
+			s.AddSent(int64(len(chunk)))
 		}
 		buf.Flush()
 	})
-	// A Content-Length far above the limit: refused without reading.
-	mux.HandleFunc("/lying-large.tar.gz", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Length", fmt.Sprint(int64(10)<<30))
-		w.Write(chunk)
-		s.sent.Add(int64(len(chunk)))
-		w.(http.Flusher).Flush()
-		<-r.Context().Done()
-	})
-	// One byte every 100ms: never idle long enough for the idle timeout.
-	mux.HandleFunc("/trickle.tar.gz", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Length", fmt.Sprint(trickleLen))
-		for range trickleLen {
-			if _, err := w.Write([]byte{'x'}); err != nil {
-				return
-			}
-			s.sent.Add(1)
-			w.(http.Flusher).Flush()
-			select {
-			case <-r.Context().Done():
-				return
-			case <-time.After(100 * time.Millisecond):
-			}
-		}
-	})
-	mux.HandleFunc("/unavailable.tar.gz", func(w http.ResponseWriter, r *http.Request) {
-		http.Error(w, "down", http.StatusServiceUnavailable)
-	})
-	mux.HandleFunc("/exact.tar.gz", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Length", "4096")
-		w.Write(bytes.Repeat([]byte("e"), 4096))
-	})
-	mux.HandleFunc("/exact-chunked.tar.gz", func(w http.ResponseWriter, r *http.Request) {
-		w.Write(bytes.Repeat([]byte("e"), 4096))
-	})
-	s.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s.requests.Add(1)
-		mux.ServeHTTP(w, r)
-	}))
-	t.Cleanup(s.Close)
 	return s
 }
 
@@ -137,13 +98,12 @@ func TestMaxSize(t *testing.T) {
 		want    string // the error after the URL
 		maxSent int64  // the most the server may have sent
 	}{
-		{"/endless.tar.gz", "the archive is too large: it grew beyond the limit of 1MiB (1048576 bytes), so the download stopped after 1048576 bytes; raise -max-size if it is really that large", 16 << 20},
-		{"/lying-small.tar.gz", "", 16 << 20}, // cut at its Content-Length: a mismatch, never a big file
-		{"/lying-large.tar.gz", "the archive is too large: its announced size, 10737418240 bytes, is more than the limit of 1MiB (1048576 bytes), so nothing was downloaded; raise -max-size if it is really that large", 1 << 20},
+		{endlessPath, "the archive is too large: it grew beyond the limit of 1MiB (1048576 bytes), so the download stopped after 1048576 bytes; raise -max-size if it is really that large", 16 << 20},
+		{lyingSmallPath, "", 16 << 20}, // cut at its Content-Length: a mismatch, never a big file
+		{lyingLargePath, "the archive is too large: its announced size, 10737418240 bytes, is more than the limit of 1MiB (1048576 bytes), so nothing was downloaded; raise -max-size if it is really that large", 1 << 20},
 	} {
 		t.Run(strings.Trim(tc.path, "/"), func(t *testing.T) {
-			s.requests.Store(0)
-			s.sent.Store(0)
+			s.Reset()
 			opts := limitOptions(t)
 			opts.MaxSize = limit
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -170,14 +130,14 @@ func TestMaxSize(t *testing.T) {
 				if !errors.Is(err, download.ErrTooLarge) || !errors.As(err, &tl) || tl.Limit != limit {
 					t.Errorf("Fetch error %#v is not a *TooLargeError with the limit", err)
 				}
-				if n := s.requests.Load(); n != 1 {
+				if n := s.Requests(""); n != 1 {
 					t.Errorf("%d requests, want 1: a size error is not retried", n)
 				}
 			}
 			if d := time.Since(start); d > 10*time.Second {
 				t.Errorf("Fetch took %s", d)
 			}
-			if n := s.sent.Load(); n > tc.maxSent {
+			if n := s.Sent(); n > tc.maxSent {
 				t.Errorf("the server sent %d bytes, want at most %d: the client read on after the limit", n, tc.maxSent)
 			}
 			assertEmptyDir(t, opts.Dir)
@@ -189,7 +149,7 @@ func TestMaxSize(t *testing.T) {
 // accepted, with or without Content-Length, and one byte less is not.
 func TestMaxSizeExact(t *testing.T) {
 	s := newLimitServer(t)
-	for _, p := range []string{"/exact.tar.gz", "/exact-chunked.tar.gz"} {
+	for _, p := range []string{exactPath, exactChunkedPath} {
 		opts := limitOptions(t)
 		opts.MaxSize = 4096
 		res, err := download.Fetch(context.Background(), []string{s.URL + p}, opts)
@@ -216,7 +176,7 @@ func TestMaxSizeExact(t *testing.T) {
 		t.Errorf("file above the limit: %v, want ErrTooLarge", err)
 	}
 	opts.MaxSize = -1
-	if _, err := download.Fetch(context.Background(), []string{s.URL + "/exact.tar.gz"}, opts); err == nil || !strings.Contains(err.Error(), "MaxSize -1 is negative") {
+	if _, err := download.Fetch(context.Background(), []string{s.URL + exactPath}, opts); err == nil || !strings.Contains(err.Error(), "MaxSize -1 is negative") {
 		t.Errorf("negative MaxSize: %v", err)
 	}
 }
@@ -229,7 +189,7 @@ func TestDefaultMaxSize(t *testing.T) {
 	s := newLimitServer(t)
 	opts := limitOptions(t)
 	// 10 GiB announced: more than the default limit.
-	_, err := download.Fetch(context.Background(), []string{s.URL + "/lying-large.tar.gz"}, opts)
+	_, err := download.Fetch(context.Background(), []string{s.URL + lyingLargePath}, opts)
 	if !errors.Is(err, download.ErrTooLarge) || !strings.Contains(err.Error(), "the limit of 1GiB (1073741824 bytes)") {
 		t.Errorf("Fetch with the default limit = %v", err)
 	}
@@ -242,7 +202,7 @@ func TestDeadline(t *testing.T) {
 	opts := limitOptions(t)
 	opts.Deadline = time.Second
 	start := time.Now()
-	res, err := download.Fetch(context.Background(), []string{s.URL + "/trickle.tar.gz"}, opts)
+	res, err := download.Fetch(context.Background(), []string{s.URL + tricklePath}, opts)
 	d := time.Since(start)
 	if err == nil {
 		res.Remove()
@@ -258,18 +218,18 @@ func TestDeadline(t *testing.T) {
 	if de.Received < 1 || de.Received > 20 || de.Total != trickleLen {
 		t.Errorf("DeadlineError = %+v, want about 10 of %d bytes received", de, trickleLen)
 	}
-	want := fmt.Sprintf("%s/trickle.tar.gz: gave up after 1s; the server sent %d of %d bytes; raise -deadline if the server is just slow", s.URL, de.Received, trickleLen)
+	want := fmt.Sprintf("%s%s: gave up after 1s; the server sent %d of %d bytes; raise -deadline if the server is just slow", s.URL, tricklePath, de.Received, trickleLen)
 	if err.Error() != want {
 		t.Errorf("Fetch error:\n got %v\nwant %s", err, want)
 	}
-	if n := s.requests.Load(); n != 1 {
+	if n := s.Requests(""); n != 1 {
 		t.Errorf("%d requests, want 1: the deadline is not retried", n)
 	}
 	assertEmptyDir(t, opts.Dir)
 
 	// Verify keeps the same deadline.
 	start = time.Now()
-	if _, err := download.Verify(context.Background(), s.URL+"/trickle.tar.gz", opts); !errors.Is(err, download.ErrDeadline) || time.Since(start) > 5*time.Second {
+	if _, err := download.Verify(context.Background(), s.URL+tricklePath, opts); !errors.Is(err, download.ErrDeadline) || time.Since(start) > 5*time.Second {
 		t.Errorf("Verify = %v after %s, want ErrDeadline after 1s", err, time.Since(start))
 	}
 }
@@ -283,7 +243,7 @@ func TestDeadlineCoversRetries(t *testing.T) {
 	opts.Backoff, opts.MaxBackoff = 50*time.Millisecond, 50*time.Millisecond
 	opts.Deadline = 500 * time.Millisecond
 	start := time.Now()
-	_, err := download.Fetch(context.Background(), []string{s.URL + "/unavailable.tar.gz"}, opts)
+	_, err := download.Fetch(context.Background(), []string{s.URL + unavailablePath}, opts)
 	if d := time.Since(start); d > 3*time.Second {
 		t.Errorf("Fetch took %s with a deadline of 500ms", d)
 	}
@@ -293,8 +253,8 @@ func TestDeadlineCoversRetries(t *testing.T) {
 	}
 	// The deadline passes while waiting to retry (usually) or during an
 	// attempt.
-	want := fmt.Sprintf("%s/unavailable.tar.gz: gave up after 500ms and %d attempts (the last failed: 503 Service Unavailable); raise -deadline if the server is just slow", s.URL, de.Attempts)
-	during := fmt.Sprintf("%s/unavailable.tar.gz: gave up after 500ms and %d attempts; the server sent 0 bytes; raise -deadline if the server is just slow", s.URL, de.Attempts)
+	want := fmt.Sprintf("%s%s: gave up after 500ms and %d attempts (the last failed: 503 Service Unavailable); raise -deadline if the server is just slow", s.URL, unavailablePath, de.Attempts)
+	during := fmt.Sprintf("%s%s: gave up after 500ms and %d attempts; the server sent 0 bytes; raise -deadline if the server is just slow", s.URL, unavailablePath, de.Attempts)
 	if err.Error() != want && err.Error() != during {
 		t.Errorf("Fetch error:\n got %v\nwant %s", err, want)
 	}
@@ -306,12 +266,12 @@ func TestDeadlinePerMirror(t *testing.T) {
 	s := newLimitServer(t)
 	opts := limitOptions(t)
 	opts.Deadline = 500 * time.Millisecond
-	res, err := download.Fetch(context.Background(), []string{s.URL + "/trickle.tar.gz", s.URL + "/exact.tar.gz"}, opts)
+	res, err := download.Fetch(context.Background(), []string{s.URL + tricklePath, s.URL + exactPath}, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer res.Remove()
-	if res.URL != s.URL+"/exact.tar.gz" || len(res.Failed) != 1 || !errors.Is(res.Failed[0], download.ErrDeadline) {
+	if res.URL != s.URL+exactPath || len(res.Failed) != 1 || !errors.Is(res.Failed[0], download.ErrDeadline) {
 		t.Errorf("Fetch = %s, failed %v", res.URL, res.Failed)
 	}
 }

@@ -3,67 +3,41 @@
 package download_test
 
 import (
-	"bufio"
 	"context"
-	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/ot-provisioning-exts/ot-provisioning-exts/internal/download"
+	"github.com/ot-provisioning-exts/ot-provisioning-exts/internal/testtools"
 )
 
-// helperEnv makes the test binary run holdTempDir instead of the tests.
-const helperEnv = "DOWNLOAD_TEST_HOLD_TEMPDIR"
-
-func init() {
-	if parent := os.Getenv(helperEnv); parent != "" {
-		holdTempDir(parent)
-	}
-}
+func init() { testtools.RunHelper("hold-tempdir", holdTempDir) }
 
 // holdTempDir plays a run that is downloading: it makes a TempDir in
-// parent, writes a partial download into it, prints the directory, and
-// waits to be killed.
+// parent, writes a partial download into it, and waits to be killed.
 func holdTempDir(parent string) {
 	d, err := download.NewTempDir(parent)
 	if err != nil {
-		fmt.Println("error:", err)
-		os.Exit(1)
+		testtools.Fail(err)
 	}
 	if err := os.WriteFile(filepath.Join(d.Path, "download-1.tmp"), make([]byte, 1<<20), 0o600); err != nil {
-		fmt.Println("error:", err)
-		os.Exit(1)
+		testtools.Fail(err)
 	}
-	fmt.Println(d.Path)
-	time.Sleep(time.Minute)
-	os.Exit(0)
+	testtools.Ready(d.Path)
 }
 
 // startHolder starts a process that holds a TempDir in parent and returns
 // it with the directory.
-func startHolder(t *testing.T, parent string) (*exec.Cmd, string) {
+func startHolder(t *testing.T, parent string) (*testtools.Process, string) {
 	t.Helper()
-	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), helperEnv+"="+parent)
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
+	p, dir := testtools.StartHelper(t, "hold-tempdir", parent)
+	if !strings.HasPrefix(dir, parent) {
+		t.Fatalf("helper: %q is not in %s", dir, parent)
 	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	line, err := bufio.NewReader(out).ReadString('\n')
-	line = strings.TrimSpace(line)
-	if err != nil || !strings.HasPrefix(line, parent) {
-		t.Fatalf("helper: %q, %v", line, err)
-	}
-	return cmd, line
+	return p, dir
 }
 
 // TestCleanStaleKilledRun checks that the TempDir of a process killed
@@ -73,10 +47,7 @@ func TestCleanStaleKilledRun(t *testing.T) {
 	parent := t.TempDir()
 	killed, dead := startHolder(t, parent)
 	_, live := startHolder(t, parent)
-	if err := killed.Process.Signal(syscall.SIGKILL); err != nil {
-		t.Fatal(err)
-	}
-	killed.Wait()
+	killed.Kill(t)
 	if _, err := os.Stat(filepath.Join(dead, "download-1.tmp")); err != nil {
 		t.Fatalf("the killed run left nothing to clean: %v", err)
 	}

@@ -3,16 +3,13 @@ package extras
 import (
 	"bytes"
 	"errors"
-	"flag"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
+	"github.com/ot-provisioning-exts/ot-provisioning-exts/internal/testtools"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata")
 
 // goldenInputs returns the .json files in dir, failing if there are none.
 func goldenInputs(t *testing.T, dir string) []string {
@@ -32,25 +29,6 @@ func goldenInputs(t *testing.T, dir string) []string {
 func optionsFor(file string) Options {
 	base := strings.TrimSuffix(filepath.Base(file), ".json")
 	return Options{AllowInsecure: strings.HasSuffix(base, "_insecure")}
-}
-
-// checkGolden compares got with the content of the golden file, or rewrites
-// the golden file if -update is set.
-func checkGolden(t *testing.T, golden string, got []byte) {
-	t.Helper()
-	if *update {
-		if err := os.WriteFile(golden, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if diff := cmp.Diff(string(want), string(got)); diff != "" {
-		t.Errorf("%s mismatch (-want +got):\n%s", golden, diff)
-	}
 }
 
 // TestErrorsGolden parses each file in testdata/errors, which must fail, and
@@ -79,7 +57,7 @@ func TestErrorsGolden(t *testing.T) {
 					t.Errorf("malformed error %#v: want file %q, a position and a fix after \"; \"", e, name)
 				}
 			}
-			checkGolden(t, strings.TrimSuffix(file, ".json")+".golden", []byte(err.Error()+"\n"))
+			testtools.CheckGolden(t, strings.TrimSuffix(file, ".json")+".golden", []byte(err.Error()+"\n"))
 		})
 	}
 }
@@ -100,7 +78,7 @@ func TestCanonicalGolden(t *testing.T) {
 			}
 			got := f.Encode()
 			golden := strings.TrimSuffix(file, ".json") + ".golden"
-			checkGolden(t, golden, got)
+			testtools.CheckGolden(t, golden, got)
 			// The canonical form is a fixed point.
 			f2, err := Parse(golden, got, optionsFor(file))
 			if err != nil {

@@ -3,31 +3,19 @@
 package extrasfile_test
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"strings"
-	"syscall"
 	"testing"
-	"time"
 
 	"github.com/ot-provisioning-exts/ot-provisioning-exts/internal/extras"
 	"github.com/ot-provisioning-exts/ot-provisioning-exts/internal/extrasfile"
+	"github.com/ot-provisioning-exts/ot-provisioning-exts/internal/testtools"
 )
 
-// writerEnv makes the test binary run killMeWhileWriting instead of the
-// tests.
-const writerEnv = "EXTRASFILE_TEST_WRITE_AND_HANG"
-
-func init() {
-	if p := os.Getenv(writerEnv); p != "" {
-		killMeWhileWriting(p)
-	}
-}
+func init() { testtools.RunHelper("write-and-hang", killMeWhileWriting) }
 
 // killMeWhileWriting plays a run killed in the middle of a write: it
 // updates the file at p, and once WriteAtomic's temporary file is complete
@@ -35,12 +23,10 @@ func init() {
 func killMeWhileWriting(p string) {
 	st, err := extrasfile.Open(p, "extras.json")
 	if err != nil {
-		fmt.Println("error:", err)
-		os.Exit(1)
+		testtools.Fail(err)
 	}
 	extrasfile.TestHookBeforeRename = func(tmp string) error {
-		fmt.Println(tmp)
-		time.Sleep(time.Minute)
+		testtools.Ready(tmp)
 		return errors.New("not killed")
 	}
 	// A large entry list, so that the temporary file is not tiny.
@@ -50,8 +36,7 @@ func killMeWhileWriting(p string) {
 		}
 		return nil
 	})
-	fmt.Println("error:", err)
-	os.Exit(1)
+	testtools.Fail(err)
 }
 
 // TestKilledWriteIsCleanedUp kills a process (SIGKILL) while its
@@ -61,25 +46,11 @@ func TestKilledWriteIsCleanedUp(t *testing.T) {
 	dir := t.TempDir()
 	p := filepath.Join(dir, "extras.json")
 	os.WriteFile(p, []byte("{}\n"), 0o644)
-	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), writerEnv+"="+p)
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
+	writer, tmp := testtools.StartHelper(t, "write-and-hang", p)
+	if filepath.Dir(tmp) != dir {
+		t.Fatalf("helper: %q is not in %s", tmp, dir)
 	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer func() { cmd.Process.Kill(); cmd.Wait() }()
-	line, err := bufio.NewReader(out).ReadString('\n')
-	tmp := strings.TrimSpace(line)
-	if err != nil || filepath.Dir(tmp) != dir {
-		t.Fatalf("helper: %q, %v", line, err)
-	}
-	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
-		t.Fatal(err)
-	}
-	cmd.Wait()
+	writer.Kill(t)
 	if fi, err := os.Stat(tmp); err != nil || fi.Size() < 10000 {
 		t.Fatalf("the killed run left no temporary file to clean: %v", err)
 	}

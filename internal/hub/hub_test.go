@@ -3,7 +3,6 @@ package hub
 import (
 	"encoding/json"
 	"errors"
-	"flag"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -15,32 +14,8 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/ot-provisioning-exts/ot-provisioning-exts/internal/extras"
+	"github.com/ot-provisioning-exts/ot-provisioning-exts/internal/testtools"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata")
-
-// checkGolden compares got with testdata/<name>, or rewrites that file if
-// -update is set.
-func checkGolden(t *testing.T, name, got string) {
-	t.Helper()
-	golden := filepath.Join("testdata", name)
-	if *update {
-		if err := os.MkdirAll(filepath.Dir(golden), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatalf("%v (run go test ./internal/hub -update to create it)", err)
-	}
-	if diff := cmp.Diff(string(want), got); diff != "" {
-		t.Errorf("%s mismatch (-want +got):\n%s\nrun go test ./internal/hub -update if the change is intended", golden, diff)
-	}
-}
 
 func readFile(t *testing.T, path string) string {
 	t.Helper()
@@ -63,7 +38,7 @@ func writeFile(t *testing.T, path, content string) {
 
 func TestDefaultBuildFile(t *testing.T) {
 	got := DefaultBuildFile("perso_release")
-	checkGolden(t, "default_BUILD.bazel.golden", got)
+	testtools.CheckGolden(t, filepath.Join("testdata", "default_BUILD.bazel.golden"), []byte(got))
 
 	// Properties the golden file could hide if regenerated carelessly.
 	if !strings.Contains(got, `name = "perso_release",`) {
@@ -257,7 +232,7 @@ func TestWrite(t *testing.T) {
 	}
 
 	build := readFile(t, filepath.Join(out, "BUILD.bazel"))
-	checkGolden(t, "write/BUILD.bazel.golden", build)
+	testtools.CheckGolden(t, filepath.Join("testdata", "write/BUILD.bazel.golden"), []byte(build))
 	for _, name := range []string{"alpha", "delta", "gamma"} {
 		alias := "alias(\n    name = \"" + name + "\",\n    actual = \"//" + name + ":" + name + "\",\n)"
 		if !strings.Contains(build, alias) {
@@ -279,7 +254,7 @@ func TestWrite(t *testing.T) {
 		t.Errorf("extras.bzl -> %q, %v; want a link to %s", target, err, index)
 	}
 	bzl := readFile(t, filepath.Join(out, "extras.bzl"))
-	checkGolden(t, "write/extras.bzl.golden", bzl)
+	testtools.CheckGolden(t, filepath.Join("testdata", "write/extras.bzl.golden"), []byte(bzl))
 	if bzl != ExtrasBzl(writeSpec) {
 		t.Errorf("extras.bzl through the hub differs from ExtrasBzl")
 	}
@@ -292,12 +267,12 @@ func TestWriteEmpty(t *testing.T) {
 		t.Fatal(err)
 	}
 	build := readFile(t, filepath.Join(out, "BUILD.bazel"))
-	checkGolden(t, "write_empty/BUILD.bazel.golden", build)
+	testtools.CheckGolden(t, filepath.Join("testdata", "write_empty/BUILD.bazel.golden"), []byte(build))
 	if strings.Contains(build, "alias(") || strings.Contains(build, "# No //:") {
 		t.Errorf("BUILD.bazel of an empty hub mentions entries:\n%s", build)
 	}
 	bzl := readFile(t, filepath.Join(out, "extras.bzl"))
-	checkGolden(t, "write_empty/extras.bzl.golden", bzl)
+	testtools.CheckGolden(t, filepath.Join("testdata", "write_empty/extras.bzl.golden"), []byte(bzl))
 	f, err := readStarlark(bzl)
 	if err != nil {
 		t.Fatal(err)
@@ -554,7 +529,7 @@ func TestExtrasBzlEscapes(t *testing.T) {
 		}},
 	}
 	bzl := ExtrasBzl(spec)
-	checkGolden(t, "extras_escapes.bzl.golden", bzl)
+	testtools.CheckGolden(t, filepath.Join("testdata", "extras_escapes.bzl.golden"), []byte(bzl))
 	if strings.Contains(bzl, `\u`) {
 		t.Errorf("extras.bzl contains a \\u escape, which Bazel rejects:\n%s", bzl)
 	}

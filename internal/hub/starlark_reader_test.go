@@ -7,8 +7,9 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
-// TestStarlarkReader checks the test-only reader of starlark_test.go, so
-// that the tests built on it fail for the right reasons.
+// TestStarlarkReader checks readStarlark of starlark_test.go (buildtools'
+// parser, Bazel's escapes), so that the tests built on it fail for the
+// right reasons.
 func TestStarlarkReader(t *testing.T) {
 	good := []struct {
 		name string
@@ -58,15 +59,16 @@ func TestStarlarkReader(t *testing.T) {
 		{"hex escape", `X = "\x41"`, `invalid escape sequence: \x`},
 		{"unknown escape", `X = "C:\dir"`, `invalid escape sequence: \d`},
 		{"escape in docstring", "\"\"\"From C:\\src.\"\"\"\n", `invalid escape sequence: \s`},
-		{"octal out of range", `X = "\400"`, "octal escape sequence out of range"},
-		{"newline in string", "X = \"a\nb\"", "unclosed string literal"},
-		{"unclosed docstring", "\"\"\"doc\n", "unclosed string literal"},
-		{"docstring closed early", "\"\"\"a \"\"\" b\"\"\"\n", "after the statement"},
+		{"octal out of range", `X = "\400"`, `invalid escape sequence \400`},
+		{"newline in string", "X = \"a\nb\"", "unexpected newline in string"},
+		{"unclosed docstring", "\"\"\"doc\n", "unexpected EOF in string"},
+		{"docstring closed early", "\"\"\"a \"\"\" b\"\"\"\n", "syntax error near b"},
 		{"duplicate key", `X = {"a": "1", "a": "2"}`, "duplicate key"},
-		{"missing comma", `X = ["a" "b"]`, "want , or ]"},
+		{"missing comma", `X = ["a" "b"]`, `syntax error near "b"`},
 		{"number", `X = 1`, "unsupported value"},
 		{"JSON null", `X = null`, "unsupported value"},
-		{"indented statement", "  X = []", "does not start a line"},
+		{"indented statement", "  X = []", "syntax error near indent"},
+		{"two statements on a line", "X = []; Y = []", "does not start a line"},
 	}
 	for _, tt := range bad {
 		t.Run(tt.name, func(t *testing.T) {

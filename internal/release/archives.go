@@ -1,16 +1,13 @@
 package release
 
 import (
-	"archive/tar"
-	"archive/zip"
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"path"
 	"strings"
 
-	"github.com/ulikunitz/xz"
+	"github.com/ot-provisioning-exts/ot-provisioning-exts/internal/archive"
 )
 
 // member is a regular file of an archive.
@@ -21,63 +18,16 @@ type member struct {
 }
 
 // walkArchive calls fn for every regular file of the .tar.xz or .zip
-// archive at p.
+// archive at p, checking the archive's checksums to its end.
 func walkArchive(p, ext string, fn func(m member) error) error {
-	switch ext {
-	case ".zip":
-		zr, err := zip.OpenReader(p)
-		if err != nil {
-			return fmt.Errorf("not a zip archive: %w", err)
+	return archive.Walk(p, strings.TrimPrefix(ext, "."), func(e *archive.Entry, body io.Reader) error {
+		if e.Kind != archive.KindFile {
+			return nil
 		}
-		defer zr.Close()
-		for _, f := range zr.File {
-			if !f.Mode().IsRegular() {
-				continue
-			}
-			f := f
-			err := fn(member{name: cleanMember(f.Name), size: int64(f.UncompressedSize64), read: func() ([]byte, error) {
-				rc, err := f.Open()
-				if err != nil {
-					return nil, err
-				}
-				defer rc.Close()
-				return io.ReadAll(io.LimitReader(rc, maxMemberRead+1))
-			}})
-			if err != nil {
-				return err
-			}
-		}
-		return nil
-	case ".tar.xz":
-		f, err := os.Open(p)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		xr, err := xz.NewReader(f)
-		if err != nil {
-			return fmt.Errorf("not an xz file: %w", err)
-		}
-		tr := tar.NewReader(xr)
-		for {
-			hdr, err := tr.Next()
-			if errors.Is(err, io.EOF) {
-				return nil
-			}
-			if err != nil {
-				return fmt.Errorf("reading the tar archive: %w", err)
-			}
-			if hdr.Typeflag != tar.TypeReg {
-				continue
-			}
-			if err := fn(member{name: cleanMember(hdr.Name), size: hdr.Size, read: func() ([]byte, error) {
-				return io.ReadAll(io.LimitReader(tr, maxMemberRead+1))
-			}}); err != nil {
-				return err
-			}
-		}
-	}
-	return fmt.Errorf("unsupported archive type %q", ext)
+		return fn(member{name: cleanMember(e.Name), size: e.Size, read: func() ([]byte, error) {
+			return io.ReadAll(io.LimitReader(body, maxMemberRead+1))
+		}})
+	})
 }
 
 // maxMemberRead bounds the digests read from an archive.

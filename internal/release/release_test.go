@@ -262,7 +262,7 @@ func TestArchives(t *testing.T) {
 			}
 		})
 	}
-	if err := checkBuildFile(filepath.Join(dir, "good.zip"), ".tar.xz"); err == nil || !strings.Contains(err.Error(), "not an xz file") {
+	if err := checkBuildFile(filepath.Join(dir, "good.zip"), ".tar.xz"); err == nil || !strings.Contains(err.Error(), "not a tar.xz archive") {
 		t.Errorf("a zip read as .tar.xz: %v", err)
 	}
 	if err := checkBuildFile(filepath.Join(dir, "good.tar.xz"), ".zip"); err == nil || !strings.Contains(err.Error(), "not a zip archive") {

@@ -1,8 +1,6 @@
 package main
 
 import (
-	"archive/tar"
-	"archive/zip"
 	"bytes"
 	"context"
 	"crypto/sha256"
@@ -18,11 +16,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ot-provisioning-exts/ot-provisioning-exts/internal/archive"
 	"github.com/ot-provisioning-exts/ot-provisioning-exts/internal/archive/archivetest"
 	"github.com/ot-provisioning-exts/ot-provisioning-exts/internal/extras"
 	"github.com/ot-provisioning-exts/ot-provisioning-exts/internal/github/githubtest"
 	"github.com/ot-provisioning-exts/ot-provisioning-exts/internal/release"
-	"github.com/ulikunitz/xz"
 )
 
 // The tests run real git against bare repositories in temporary
@@ -466,41 +464,15 @@ func (w *world) sign(branch string, skip ...string) {
 func readArchive(t *testing.T, name string, data []byte) map[string]string {
 	t.Helper()
 	out := map[string]string{}
-	if strings.HasSuffix(name, ".zip") {
-		zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, f := range zr.File {
-			rc, err := f.Open()
-			if err != nil {
-				t.Fatal(err)
-			}
-			b, _ := io.ReadAll(rc)
-			rc.Close()
-			out[f.Name] = string(b)
-		}
-		return out
-	}
-	xr, err := xz.NewReader(bytes.NewReader(data))
+	err := archive.WalkReader(bytes.NewReader(data), archive.InferType(name), func(e *archive.Entry, body io.Reader) error {
+		b, err := io.ReadAll(body)
+		out[e.Name] = string(b)
+		return err
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	tr := tar.NewReader(xr)
-	for {
-		hdr, err := tr.Next()
-		if err == io.EOF {
-			return out
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		b, err := io.ReadAll(tr)
-		if err != nil {
-			t.Fatal(err)
-		}
-		out[hdr.Name] = string(b)
-	}
+	return out
 }
 
 // The names of a complete release of both artifacts, rc00.

@@ -12,26 +12,8 @@ import (
 
 	at "github.com/ot-provisioning-exts/ot-provisioning-exts/internal/archive/archivetest"
 	"github.com/ot-provisioning-exts/ot-provisioning-exts/internal/extras"
+	"github.com/ot-provisioning-exts/ot-provisioning-exts/internal/testtools"
 )
-
-// checkGolden compares got with the golden file, or rewrites the golden
-// file under -update.
-func checkGolden(t *testing.T, golden string, got []byte) {
-	t.Helper()
-	if *update {
-		if err := os.WriteFile(golden, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if diff := cmp.Diff(string(want), string(got)); diff != "" {
-		t.Errorf("%s mismatch (-want +got):\n%s", golden, diff)
-	}
-}
 
 // writeBzl writes extension.bzl into the workspace, expanding $SRV and
 // the variables of vars.
@@ -71,8 +53,8 @@ func TestImportBzlGolden(t *testing.T) {
 		t.Errorf("stderr: %q", r.stderr)
 	}
 	got := w.readExtras()
-	checkGolden(t, filepath.Join(dir, "extras.golden.json"), got)
-	checkGolden(t, filepath.Join(dir, "stdout.golden"), []byte(r.stdout))
+	testtools.CheckGolden(t, filepath.Join(dir, "extras.golden.json"), got)
+	testtools.CheckGolden(t, filepath.Join(dir, "stdout.golden"), []byte(r.stdout))
 
 	// The result is a valid checked-in file, in the canonical form.
 	f, err := extras.Parse("extras.json", got, extras.Options{})
@@ -338,7 +320,7 @@ func TestImportBzl(t *testing.T) {
 
 _ARCHIVES = {
     "perso_release": {
-        "urls": ["$SRV/a.tar.gz", "$SRV/_redirect/m/a.tar.gz"],
+        "urls": ["$SRV/a.tar.gz", "$SRV/redirect/m/a.tar.gz"],
         "sha256": "$PERSO",
         "strip_prefix": "rel-1.0",
     },
@@ -359,7 +341,7 @@ _ARCHIVES = {
 	want := func(w *workspace) []extras.Entry {
 		return []extras.Entry{
 			{Name: "other", URLs: []string{"https://example.com/other.tar.gz"}, SHA256: hexSHA(noise)},
-			{Name: "perso_release", URLs: []string{w.srv.URL + "/a.tar.gz", w.srv.URL + "/_redirect/m/a.tar.gz"},
+			{Name: "perso_release", URLs: []string{w.srv.URL + "/a.tar.gz", w.srv.URL + "/redirect/m/a.tar.gz"},
 				SHA256: hexSHA(goodTarGz), Integrity: sri(goodTarGz), StripPrefix: "rel-1.0"},
 			{Name: "rom_ext_release", URLs: []string{w.srv.URL + "/rom.zip"}, SHA256: hexSHA(zipData), Integrity: sri(zipData)},
 		}
@@ -386,7 +368,7 @@ _ARCHIVES = {
 		}
 		wantOut := fmt.Sprintf(`perso_release: new entry
 + url: %[1]s/a.tar.gz
-+ url: %[1]s/_redirect/m/a.tar.gz
++ url: %[1]s/redirect/m/a.tar.gz
 + sha256: %[2]s
 + integrity: %[3]s
 + strip_prefix: rel-1.0
@@ -402,8 +384,8 @@ wrote skus/extras.json
 			t.Errorf("stdout (-want +got):\n%s", diff)
 		}
 		// Every URL was downloaded: the mirror through the redirect too.
-		for _, p := range []string{"/a.tar.gz", "/_redirect/m/a.tar.gz", "/m/a.tar.gz", "/rom.zip"} {
-			if n := w.srv.requests(p); n != 1 {
+		for _, p := range []string{"/a.tar.gz", "/redirect/m/a.tar.gz", "/m/a.tar.gz", "/rom.zip"} {
+			if n := w.srv.Requests(p); n != 1 {
 				t.Errorf("%d requests for %s, want 1", n, p)
 			}
 		}
@@ -470,7 +452,7 @@ wrote skus/extras.json
 		wantDiff := fmt.Sprintf(`perso_release:
 - url: %[1]s/old.tar.gz
 + url: %[1]s/a.tar.gz
-+ url: %[1]s/_redirect/m/a.tar.gz
++ url: %[1]s/redirect/m/a.tar.gz
 - sha256: %[2]s
 + sha256: %[3]s
 + integrity: %[4]s

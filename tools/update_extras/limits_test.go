@@ -3,64 +3,31 @@ package main
 import (
 	"bytes"
 	"fmt"
-	"net/http"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"runtime"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
+
+	"github.com/ot-provisioning-exts/ot-provisioning-exts/internal/testtools"
 )
 
-// hostileServer serves bodies that never end: /endless.tar.gz sends data
-// as fast as it can (with no Content-Length), /trickle.tar.gz one byte
-// every 100ms, and /hang.tar.gz 64 KiB and then nothing. Each stops when
-// the client goes away (or after a bound, so that the tests end even
-// against a tool without limits); /good.tar.gz serves goodTarGz.
-func hostileServer(t *testing.T) *httptest.Server {
+// hostileServer serves bodies that never end (testtools.Server's failure
+// modes): /endless/chunk.tar.gz sends data as fast as it can (with no
+// Content-Length), /trickle/600.tar.gz one byte every 100ms, and
+// /hang/1073741824/chunk.tar.gz announces 1 GiB, sends 64 KiB and then
+// nothing. Each stops when the client goes away (or after a bound, so that
+// the tests end even against a tool without limits); /good.tar.gz serves
+// goodTarGz.
+func hostileServer(t *testing.T) *testtools.Server {
 	t.Helper()
-	chunk := bytes.Repeat([]byte("endless archive "), 4096)
-	mux := http.NewServeMux()
-	mux.HandleFunc("/endless.tar.gz", func(w http.ResponseWriter, r *http.Request) {
-		for n := 0; n < 256<<20; n += len(chunk) {
-			if _, err := w.Write(chunk); err != nil {
-				return
-			}
-		}
-	})
-	mux.HandleFunc("/trickle.tar.gz", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Length", "600")
-		for range 600 {
-			if _, err := w.Write([]byte{'x'}); err != nil {
-				return
-			}
-			w.(http.Flusher).Flush()
-			select {
-			case <-r.Context().Done():
-				return
-			case <-time.After(100 * time.Millisecond):
-			}
-		}
-	})
-	mux.HandleFunc("/hang.tar.gz", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Length", fmt.Sprint(1<<30))
-		w.Write(chunk)
-		w.(http.Flusher).Flush()
-		select {
-		case <-r.Context().Done():
-		case <-time.After(time.Minute):
-		}
-	})
-	mux.HandleFunc("/good.tar.gz", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Length", fmt.Sprint(len(goodTarGz)))
-		w.Write(goodTarGz)
-	})
-	s := httptest.NewServer(mux)
-	t.Cleanup(s.Close)
+	s := testtools.StartServer(t, "")
+	s.SetFile("chunk.tar.gz", bytes.Repeat([]byte("endless archive "), 4096))
+	s.SetFile("600.tar.gz", bytes.Repeat([]byte("x"), 600))
+	s.SetFile("good.tar.gz", goodTarGz)
 	return s
 }
 
@@ -77,14 +44,14 @@ func TestDownloadLimits(t *testing.T) {
 		stderr string // a regular expression
 		within time.Duration
 	}{
-		{"endless body", []string{"set", "perso_release", srv.URL + "/endless.tar.gz", "-max-size", "1MiB"},
-			`(?m)^update_extras set: entry "perso_release": http://127\.0\.0\.1:\d+/endless\.tar\.gz: the archive is too large: it grew beyond the limit of 1MiB \(1048576 bytes\), so the download stopped after 1048576 bytes; raise -max-size if it is really that large; nothing was changed\n$`,
+		{"endless body", []string{"set", "perso_release", srv.URL + "/endless/chunk.tar.gz", "-max-size", "1MiB"},
+			`(?m)^update_extras set: entry "perso_release": http://127\.0\.0\.1:\d+/endless/chunk\.tar\.gz: the archive is too large: it grew beyond the limit of 1MiB \(1048576 bytes\), so the download stopped after 1048576 bytes; raise -max-size if it is really that large; nothing was changed\n$`,
 			10 * time.Second},
-		{"announced size", []string{"set", "perso_release", srv.URL + "/hang.tar.gz", "-max-size", "100MB"},
-			`http://127\.0\.0\.1:\d+/hang\.tar\.gz: the archive is too large: its announced size, 1073741824 bytes, is more than the limit of 100000000 bytes, so nothing was downloaded; raise -max-size if it is really that large; nothing was changed\n$`,
+		{"announced size", []string{"set", "perso_release", srv.URL + "/hang/1073741824/chunk.tar.gz", "-max-size", "100MB"},
+			`http://127\.0\.0\.1:\d+/hang/1073741824/chunk\.tar\.gz: the archive is too large: its announced size, 1073741824 bytes, is more than the limit of 100000000 bytes, so nothing was downloaded; raise -max-size if it is really that large; nothing was changed\n$`,
 			10 * time.Second},
-		{"trickle", []string{"set", "perso_release", srv.URL + "/trickle.tar.gz", "-deadline", "1s", "-timeout", "1m"},
-			`(?m)^update_extras set: entry "perso_release": http://127\.0\.0\.1:\d+/trickle\.tar\.gz: gave up after 1s; the server sent \d+ of 600 bytes; raise -deadline if the server is just slow; nothing was changed\n$`,
+		{"trickle", []string{"set", "perso_release", srv.URL + "/trickle/600.tar.gz", "-deadline", "1s", "-timeout", "1m"},
+			`(?m)^update_extras set: entry "perso_release": http://127\.0\.0\.1:\d+/trickle/600\.tar\.gz: gave up after 1s; the server sent \d+ of 600 bytes; raise -deadline if the server is just slow; nothing was changed\n$`,
 			10 * time.Second},
 		{"check", []string{"check", "-max-size", "100B"},
 			`(?m)^FAIL perso_release: .*its announced size, 266 bytes, is more than the limit of 100 bytes.*raise -max-size`,
@@ -127,15 +94,11 @@ func TestKilledRunDebris(t *testing.T) {
 	}
 	srv := hostileServer(t)
 	w := newWorkspace(t, "{}\n")
-	start := func(name string) *exec.Cmd {
-		cmd := exec.Command(bin, "set", "-allow-insecure", "-tmpdir", w.tmp, "-timeout", "1m", name, srv.URL+"/hang.tar.gz")
+	start := func(name string) *testtools.Process {
+		cmd := exec.Command(bin, "set", "-allow-insecure", "-tmpdir", w.tmp, "-timeout", "1m", name, srv.URL+"/hang/1073741824/chunk.tar.gz")
 		cmd.Dir = w.dir
 		cmd.Env = append(os.Environ(), "BUILD_WORKSPACE_DIRECTORY=", "BUILD_WORKING_DIRECTORY=")
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-		return cmd
+		return testtools.Start(t, cmd)
 	}
 	// files returns the regular files under -tmpdir that hold data.
 	files := func() map[string]bool {
@@ -166,10 +129,7 @@ func TestKilledRunDebris(t *testing.T) {
 
 	killed := start("perso_release")
 	dead := waitNew(nil)
-	if err := killed.Process.Signal(syscall.SIGKILL); err != nil {
-		t.Fatal(err)
-	}
-	killed.Wait()
+	killed.Kill(t)
 	// A run killed inside WriteAtomic leaves its complete temporary file
 	// (the extrasfile tests kill one there for real).
 	debris := filepath.Join(w.dir, "skus", ".extras.json.tmp-2821562340")
@@ -198,8 +158,7 @@ func TestKilledRunDebris(t *testing.T) {
 	}
 	// Once the live run is killed too, the next run removes its files, and
 	// nothing is left.
-	live.Process.Signal(syscall.SIGKILL)
-	live.Wait()
+	live.Kill(t)
 	if r := w.run("set", "presign_perso", good, "-strip-prefix", "rel-1.0"); r.code != 0 {
 		t.Fatalf("set: exit %d\n%s", r.code, r.stderr)
 	}

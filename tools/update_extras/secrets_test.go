@@ -126,8 +126,8 @@ func TestSetAndImportRefuseToken(t *testing.T) {
 	r := w.run("set", "perso_release", u, "-strip-prefix", "rel-1.0")
 	checkNoSecret(t, r, secretToken)
 	matchAll(t, "stderr", r.stderr, []string{`^update_extras set: entry "perso_release": URL "http://127\.0\.0\.1:\d+/a\.tar\.gz\?access=REDACTED" carries the GitHub token \(\$GITHUB_TOKEN\) in its query; extras\.json is committed, so it must not hold secrets: use a URL without them\nnothing was changed\n$`})
-	if r.code != exitFail || string(w.readExtras()) != "{}\n" || w.srv.requests("/a.tar.gz") != 0 {
-		t.Errorf("exit %d, %d downloads, extras.json:\n%s", r.code, w.srv.requests("/a.tar.gz"), w.readExtras())
+	if r.code != exitFail || string(w.readExtras()) != "{}\n" || w.srv.Requests("/a.tar.gz") != 0 {
+		t.Errorf("exit %d, %d downloads, extras.json:\n%s", r.code, w.srv.Requests("/a.tar.gz"), w.readExtras())
 	}
 
 	bzl := filepath.Join(w.dir, "extension.bzl")
@@ -135,8 +135,8 @@ func TestSetAndImportRefuseToken(t *testing.T) {
 	r = w.run("import-bzl", "-verify", "extension.bzl")
 	checkNoSecret(t, r, secretToken)
 	matchAll(t, "stderr", r.stderr, []string{`^update_extras import-bzl: extension\.bzl: entry "perso_release": URL "http://127\.0\.0\.1:\d+/a\.tar\.gz\?access=REDACTED" carries the GitHub token \(\$GITHUB_TOKEN\) in its query; extras\.json is committed, so it must not hold secrets: use a URL without them\nnothing was changed\n$`})
-	if r.code != exitFail || string(w.readExtras()) != "{}\n" || w.srv.requests("/a.tar.gz") != 0 {
-		t.Errorf("exit %d, %d downloads, extras.json:\n%s", r.code, w.srv.requests("/a.tar.gz"), w.readExtras())
+	if r.code != exitFail || string(w.readExtras()) != "{}\n" || w.srv.Requests("/a.tar.gz") != 0 {
+		t.Errorf("exit %d, %d downloads, extras.json:\n%s", r.code, w.srv.Requests("/a.tar.gz"), w.readExtras())
 	}
 	w.assertClean()
 }

@@ -209,18 +209,18 @@ func TestSetFailures(t *testing.T) {
 		{name: "404", args: []string{"perso_release", "$SRV/missing.tar.gz"},
 			stderr:   []string{`^update_extras set: entry "perso_release": http://127\.0\.0\.1:\d+/missing\.tar\.gz: 404 Not Found; nothing was changed\n$`},
 			requests: map[string]int{"/missing.tar.gz": 1}},
-		{name: "500 until the retries run out", args: []string{"perso_release", "$SRV/_status/500/a.tar.gz"},
+		{name: "500 until the retries run out", args: []string{"perso_release", "$SRV/status/500/a.tar.gz"},
 			stderr: []string{
-				`^perso_release: downloading http://127\.0\.0\.1:\d+/_status/500/a\.tar\.gz\n`,
-				`perso_release: http://127\.0\.0\.1:\d+/_status/500/a\.tar\.gz: 500 Internal Server Error; retrying in 1ms \(attempt 2 of 4\)\n`,
-				`update_extras set: entry "perso_release": http://127\.0\.0\.1:\d+/_status/500/a\.tar\.gz: 500 Internal Server Error \(gave up after 4 attempts\); nothing was changed\n$`},
-			requests: map[string]int{"/_status/500/a.tar.gz": 4}},
-		{name: "403 is not retried", args: []string{"perso_release", "$SRV/_status/403/a.tar.gz"},
+				`^perso_release: downloading http://127\.0\.0\.1:\d+/status/500/a\.tar\.gz\n`,
+				`perso_release: http://127\.0\.0\.1:\d+/status/500/a\.tar\.gz: 500 Internal Server Error; retrying in 1ms \(attempt 2 of 4\)\n`,
+				`update_extras set: entry "perso_release": http://127\.0\.0\.1:\d+/status/500/a\.tar\.gz: 500 Internal Server Error \(gave up after 4 attempts\); nothing was changed\n$`},
+			requests: map[string]int{"/status/500/a.tar.gz": 4}},
+		{name: "403 is not retried", args: []string{"perso_release", "$SRV/status/403/a.tar.gz"},
 			stderr:   []string{`: 403 Forbidden; nothing was changed\n$`},
-			requests: map[string]int{"/_status/403/a.tar.gz": 1}},
-		{name: "truncated download", files: map[string][]byte{"a.tar.gz": goodTarGz}, args: []string{"perso_release", "$SRV/_truncated/a.tar.gz", "-retries", "1"},
-			stderr:   []string{fmt.Sprintf(`/_truncated/a\.tar\.gz: truncated download: got %d of %d bytes \(gave up after 2 attempts\); nothing was changed\n$`, len(goodTarGz), len(goodTarGz)+1000)},
-			requests: map[string]int{"/_truncated/a.tar.gz": 2}},
+			requests: map[string]int{"/status/403/a.tar.gz": 1}},
+		{name: "truncated download", files: map[string][]byte{"a.tar.gz": goodTarGz}, args: []string{"perso_release", "$SRV/truncate/a.tar.gz", "-retries", "1"},
+			stderr:   []string{fmt.Sprintf(`/truncate/a\.tar\.gz: truncated download: got %d of %d bytes \(gave up after 2 attempts\); nothing was changed\n$`, len(goodTarGz)/2, len(goodTarGz))},
+			requests: map[string]int{"/truncate/a.tar.gz": 2}},
 		{name: "expected hash differs", files: map[string][]byte{"a.tar.gz": goodTarGz},
 			args:     []string{"perso_release", "$SRV/a.tar.gz", "-sha256", hexSHA(other)},
 			stderr:   []string{fmt.Sprintf(`/a\.tar\.gz: sha256 mismatch: got %s \(%d bytes\), want %s; nothing was changed\n$`, hexSHA(goodTarGz), len(goodTarGz), hexSHA(other))},
@@ -260,9 +260,9 @@ func TestSetFailures(t *testing.T) {
 		{name: "first URL 404", files: map[string][]byte{"m/a.tar.gz": goodTarGz},
 			args:   []string{"perso_release", "$SRV/a.tar.gz", "$SRV/m/a.tar.gz"},
 			stderr: []string{`^update_extras set: entry "perso_release": http://127\.0\.0\.1:\d+/a\.tar\.gz: 404 Not Found \(every URL must serve the same archive`}},
-		{name: "slow server", args: []string{"perso_release", "$SRV/_slow/a.tar.gz", "-timeout", "50ms", "-retries", "1"},
-			stderr:   []string{`/_slow/a\.tar\.gz: timed out: no response within 50ms \(gave up after 2 attempts\); nothing was changed\n$`},
-			requests: map[string]int{"/_slow/a.tar.gz": 2}},
+		{name: "slow server", args: []string{"perso_release", "$SRV/slow/a.tar.gz", "-timeout", "50ms", "-retries", "1"},
+			stderr:   []string{`/slow/a\.tar\.gz: timed out: no response within 50ms \(gave up after 2 attempts\); nothing was changed\n$`},
+			requests: map[string]int{"/slow/a.tar.gz": 2}},
 		{name: "type unknown", files: map[string][]byte{"a.bin": goodTarGz},
 			args:   []string{"perso_release", "$SRV/a.bin"},
 			stderr: []string{`cannot tell the archive type of http://127\.0\.0\.1:\d+/a\.bin from its name \(no known extension such as \.tar\.gz\); set the entry's type with set -type; nothing was changed\n$`}},
@@ -301,7 +301,7 @@ func TestSetFailures(t *testing.T) {
 				t.Errorf("extras.json changed (-before +after):\n%s", diff)
 			}
 			for p, n := range tt.requests {
-				if got := w.srv.requests(p); got != n {
+				if got := w.srv.Requests(p); got != n {
 					t.Errorf("%d requests for %s, want %d", got, p, n)
 				}
 			}
@@ -315,19 +315,19 @@ func TestSetSuccess(t *testing.T) {
 	t.Run("500 then 200", func(t *testing.T) {
 		w := newWorkspace(t, "{}\n")
 		w.serve("a.tar.gz", goodTarGz)
-		r := w.run("set", "perso_release", w.srv.URL+"/_flaky/1/a.tar.gz", "-strip-prefix", "rel-1.0")
+		r := w.run("set", "perso_release", w.srv.URL+"/flaky/1/a.tar.gz", "-strip-prefix", "rel-1.0")
 		if r.code != 0 {
 			t.Fatalf("exit %d: %s", r.code, r.stderr)
 		}
-		if n := w.srv.requests("/_flaky/1/a.tar.gz"); n != 2 {
+		if n := w.srv.Requests("/flaky/1/a.tar.gz"); n != 2 {
 			t.Errorf("%d requests, want 2", n)
 		}
-		matchAll(t, "stderr", r.stderr, []string{`/_flaky/1/a\.tar\.gz: 503 Service Unavailable; retrying in 1ms \(attempt 2 of 4\)`})
+		matchAll(t, "stderr", r.stderr, []string{`/flaky/1/a\.tar\.gz: 503 Service Unavailable; retrying in 1ms \(attempt 2 of 4\)`})
 		f, err := extras.Parse("extras.json", w.readExtras(), extras.Options{AllowInsecure: true})
 		if err != nil {
 			t.Fatal(err)
 		}
-		want := []extras.Entry{{Name: "perso_release", URLs: []string{w.srv.URL + "/_flaky/1/a.tar.gz"},
+		want := []extras.Entry{{Name: "perso_release", URLs: []string{w.srv.URL + "/flaky/1/a.tar.gz"},
 			SHA256: hexSHA(goodTarGz), Integrity: sri(goodTarGz), StripPrefix: "rel-1.0"}}
 		if diff := cmp.Diff(want, f.Entries, cmp.FilterPath(func(p cmp.Path) bool { return p.Last().String() == ".Pos" }, cmp.Ignore())); diff != "" {
 			t.Errorf("entries (-want +got):\n%s", diff)
@@ -623,7 +623,7 @@ func TestConflict(t *testing.T) {
 	w := newWorkspace(t, fmt.Sprintf(entryTemplate, "old.tar.gz", hexSHA(noise)))
 	u := w.serve("a.tar.gz", goodTarGz)
 	edited := fmt.Sprintf(entryTemplate, "edited.tar.gz", hexSHA(noise))
-	w.srv.onServe = func(string) { w.writeExtras(edited) }
+	w.srv.OnFile(func(string) { w.writeExtras(edited) })
 	r := w.run("set", "perso_release", u)
 	if want := "update_extras set: entry \"perso_release\" changed in skus/extras.json while the archive was downloading (another run or an editor?); nothing was written, run the command again\n"; r.code != exitFail || !strings.HasSuffix(r.stderr, want) {
 		t.Errorf("exit %d, stderr %q", r.code, r.stderr)

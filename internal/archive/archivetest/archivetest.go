@@ -11,6 +11,11 @@ import (
 	"compress/gzip"
 	"fmt"
 	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"sort"
+	"strings"
 	"time"
 
 	"github.com/ulikunitz/xz"
@@ -18,11 +23,12 @@ import (
 
 // Member is one entry of a test archive.
 type Member struct {
-	Name     string // path inside the archive, written verbatim
-	Body     string // content of a regular file
-	Dir      bool   // a directory entry
-	Symlink  string // if set, a symbolic link to this target
-	Hardlink string // if set (tar only), a hard link to this archive path
+	Name     string      // path inside the archive, written verbatim
+	Body     string      // content of a regular file
+	Dir      bool        // a directory entry
+	Symlink  string      // if set, a symbolic link to this target
+	Hardlink string      // if set (tar only), a hard link to this archive path
+	Mode     fs.FileMode // a regular file's permission bits; 0 means 0o644
 }
 
 // File returns a regular file member.
@@ -55,7 +61,7 @@ func Tar(members ...Member) []byte {
 		case m.Hardlink != "":
 			hdr.Typeflag, hdr.Linkname = tar.TypeLink, m.Hardlink
 		default:
-			hdr.Typeflag, hdr.Size = tar.TypeReg, int64(len(m.Body))
+			hdr.Typeflag, hdr.Size, hdr.Mode = tar.TypeReg, int64(len(m.Body)), int64(m.perm())
 		}
 		must(tw.WriteHeader(hdr))
 		if hdr.Typeflag == tar.TypeReg {
@@ -112,7 +118,7 @@ func Zip(members ...Member) []byte {
 		case m.Hardlink != "":
 			panic(fmt.Sprintf("archivetest: zip cannot hold the hard link %q", m.Name))
 		default:
-			fh.SetMode(0o644)
+			fh.SetMode(m.perm())
 		}
 		w, err := zw.CreateHeader(fh)
 		must(err)
@@ -121,6 +127,77 @@ func Zip(members ...Member) []byte {
 	}
 	must(zw.Close())
 	return buf.Bytes()
+}
+
+// perm returns the permission bits of a regular file member.
+func (m Member) perm() fs.FileMode {
+	if m.Mode == 0 {
+		return 0o644
+	}
+	return m.Mode.Perm()
+}
+
+// ForName returns an archive holding members in the format that name's
+// extension picks: .tar.gz or .tgz, .tar.xz or .txz, .tar, or .zip.
+func ForName(name string, members ...Member) ([]byte, error) {
+	switch {
+	case strings.HasSuffix(name, ".tar.gz"), strings.HasSuffix(name, ".tgz"):
+		return TarGz(members...), nil
+	case strings.HasSuffix(name, ".tar.xz"), strings.HasSuffix(name, ".txz"):
+		return TarXz(members...), nil
+	case strings.HasSuffix(name, ".tar"):
+		return Tar(members...), nil
+	case strings.HasSuffix(name, ".zip"):
+		return Zip(members...), nil
+	}
+	return nil, fmt.Errorf("archive: %s: unknown format (want .tar.gz, .tgz, .tar.xz, .tar or .zip)", name)
+}
+
+// FromDir returns the members for the tree under dir, sorted by name, each
+// under prefix/ if prefix is not "": its regular files (mode 0o755 if
+// executable, else 0o644) and symbolic links, and with dirs an entry for
+// each directory too (prefix/ itself included).
+func FromDir(dir, prefix string, dirs bool) ([]Member, error) {
+	var members []Member
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, err := filepath.Rel(dir, p)
+		if err != nil {
+			return err
+		}
+		name := path.Join(prefix, filepath.ToSlash(rel))
+		switch {
+		case d.Type()&fs.ModeSymlink != 0:
+			target, err := os.Readlink(p)
+			if err != nil {
+				return err
+			}
+			members = append(members, Symlink(name, target))
+		case d.IsDir():
+			if dirs && name != "." {
+				members = append(members, Dir(name+"/"))
+			}
+		default:
+			b, err := os.ReadFile(p)
+			if err != nil {
+				return err
+			}
+			info, err := d.Info()
+			if err != nil {
+				return err
+			}
+			m := File(name, string(b))
+			if info.Mode()&0o111 != 0 {
+				m.Mode = 0o755
+			}
+			members = append(members, m)
+		}
+		return nil
+	})
+	sort.Slice(members, func(i, j int) bool { return members[i].Name < members[j].Name })
+	return members, err
 }
 
 // Release returns the members of a typical release archive whose files lie
