@@ -54,13 +54,13 @@ func Open(path, display string) (*Store, error) {
 
 // Load reads and parses the file and returns it with its bytes. If it does
 // not parse, the error is a *ParseError listing every problem with its
-// position.
-func (s *Store) Load() (*extras.File, []byte, error) {
+// position. Once ctx is done, the parse stops (see [extras.Parse]).
+func (s *Store) Load(ctx context.Context) (*extras.File, []byte, error) {
 	data, err := os.ReadFile(s.Path)
 	if err != nil {
 		return nil, nil, fmt.Errorf("reading %s: %w", s.Display, err)
 	}
-	f, err := extras.Parse(s.Display, data, s.Options)
+	f, err := extras.Parse(ctx, s.Display, data, s.Options)
 	if err != nil {
 		return nil, data, &ParseError{Display: s.Display, Err: err}
 	}
@@ -99,7 +99,7 @@ func (s *Store) Update(ctx context.Context, change func(f *extras.File) error) (
 	if removed := RemoveStaleTemps(s.Path); len(removed) > 0 && s.Notify != nil {
 		s.Notify("removed the temporary files that an interrupted run left beside %s: %s", s.Display, strings.Join(removed, ", "))
 	}
-	f, data, err := s.Load()
+	f, data, err := s.Load(ctx)
 	if err != nil {
 		return false, err
 	}
@@ -109,7 +109,7 @@ func (s *Store) Update(ctx context.Context, change func(f *extras.File) error) (
 	out := f.Encode()
 	// Set does not validate; a file that cannot be read back must never
 	// be written.
-	if _, err := extras.Parse(s.Display, out, s.Options); err != nil {
+	if _, err := extras.Parse(ctx, s.Display, out, s.Options); err != nil {
 		return false, fmt.Errorf("the change would make %s invalid, so nothing was written:\n%s", s.Display, EntryErrors(err))
 	}
 	if bytes.Equal(out, data) {

@@ -28,7 +28,7 @@ func TestUpdate(t *testing.T) {
 	if err != nil || !wrote {
 		t.Fatalf("Update = %v, %v", wrote, err)
 	}
-	f, data, err := st.Load()
+	f, data, err := st.Load(context.Background())
 	if err != nil || !extrasfile.SameEntry(extrasfile.Lookup(f, e.Name), &e) || string(data) != string(f.Encode()) {
 		t.Errorf("after Update: %v\n%s", err, data)
 	}
@@ -127,7 +127,7 @@ func TestStaleTemps(t *testing.T) {
 	if _, err := st.Update(context.Background(), change); err == nil {
 		t.Fatal("Update did not wait for the lock")
 	}
-	if _, _, err := st.Load(); err != nil {
+	if _, _, err := st.Load(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := os.Stat(stale); err != nil {

@@ -434,7 +434,7 @@ func (r *Runner) postsignPull(ctx context.Context, p *postsign) error {
 	if pr != nil {
 		r.note("pull request #%d (%s) from %s into %s exists: %s", pr.Number, pr.State, head, r.cfg.Base, r.pullPage(pr.Number))
 	} else {
-		entries, err := r.releaseEntries(p)
+		entries, err := r.releaseEntries(ctx, p)
 		if err != nil && !r.cfg.DryRun {
 			return err
 		}
@@ -486,12 +486,12 @@ func (r *Runner) postsignPull(ctx context.Context, p *postsign) error {
 
 // releaseEntries returns the presign and release entries of the release
 // branch's extras.json.
-func (r *Runner) releaseEntries(p *postsign) ([]extras.Entry, error) {
+func (r *Runner) releaseEntries(ctx context.Context, p *postsign) ([]extras.Entry, error) {
 	st, err := r.store(r.git.Dir)
 	if err != nil {
 		return nil, err
 	}
-	f, _, err := st.Load()
+	f, _, err := st.Load(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -530,7 +530,7 @@ func (r *Runner) ensureMergeBranch(ctx context.Context, p *postsign, head string
 		if err != nil {
 			return err
 		}
-		f, perr := extras.Parse(head+":"+r.cfg.ExtrasPath, data, extras.Options{AllowInsecure: r.cfg.Download.AllowInsecure})
+		f, perr := extras.Parse(ctx, head+":"+r.cfg.ExtrasPath, data, extras.Options{AllowInsecure: r.cfg.Download.AllowInsecure})
 		if !ok || perr != nil {
 			return fmt.Errorf("branch %s on %s has no valid %s; delete the branch and run again", head, r.cfg.Remote, r.cfg.ExtrasPath)
 		}

@@ -48,7 +48,7 @@ func runCheck(ctx context.Context, c *cli, fs *flag.FlagSet, args []string) erro
 	if err != nil {
 		return err
 	}
-	f, data, err := st.Load()
+	f, data, err := st.Load(ctx)
 	if err != nil {
 		return err
 	}

@@ -117,7 +117,7 @@ func runFromRelease(ctx context.Context, c *cli, fs *flag.FlagSet, args []string
 	if err != nil {
 		return err
 	}
-	f, _, err := st.Load()
+	f, _, err := st.Load(ctx)
 	if err != nil {
 		return err
 	}

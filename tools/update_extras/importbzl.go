@@ -103,7 +103,7 @@ func runImportBzl(ctx context.Context, c *cli, fs *flag.FlagSet, args []string) 
 			return fmt.Errorf("%s: %w", display, err)
 		}
 	}
-	f, _, err := st.Load()
+	f, _, err := st.Load(ctx)
 	if err != nil {
 		return err
 	}

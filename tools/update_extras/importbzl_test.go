@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -75,7 +76,7 @@ func TestImportBzlGolden(t *testing.T) {
 	checkGolden(t, filepath.Join(dir, "stdout.golden"), []byte(r.stdout))
 
 	// The result is a valid checked-in file, in the canonical form.
-	f, err := extras.Parse("extras.json", got, extras.Options{})
+	f, err := extras.Parse(context.Background(), "extras.json", got, extras.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -366,7 +367,7 @@ _ARCHIVES = {
 	}
 	entries := func(w *workspace) []extras.Entry {
 		w.t.Helper()
-		f, err := extras.Parse("extras.json", w.readExtras(), extras.Options{AllowInsecure: true})
+		f, err := extras.Parse(context.Background(), "extras.json", w.readExtras(), extras.Options{AllowInsecure: true})
 		if err != nil {
 			w.t.Fatal(err)
 		}

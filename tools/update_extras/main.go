@@ -288,8 +288,6 @@ type cli struct {
 	offline   bool
 
 	token string // GITHUB_TOKEN
-
-	ctx context.Context // the command's context, which SIGINT and SIGTERM cancel (cancel.go)
 }
 
 func newCLI(e *env) *cli {

@@ -96,7 +96,7 @@ func runSet(ctx context.Context, c *cli, fs *flag.FlagSet, args []string) error 
 	if err != nil {
 		return err
 	}
-	f, _, err := st.Load()
+	f, _, err := st.Load(ctx)
 	if err != nil {
 		return err
 	}
@@ -129,7 +129,7 @@ func runSet(ctx context.Context, c *cli, fs *flag.FlagSet, args []string) error 
 	if err := c.checkSecrets(name, urls); err != nil {
 		return err
 	}
-	if err := validateEntry(e, st.Options); err != nil {
+	if err := validateEntry(ctx, e, st.Options); err != nil {
 		return err
 	}
 
@@ -236,10 +236,10 @@ func parseDigest(s string) (string, error) {
 // validateEntry checks e (without its hashes, which are not known yet)
 // against the file format, so that a bad URL, strip prefix or type is
 // reported before anything is downloaded.
-func validateEntry(e extras.Entry, opts extras.Options) error {
+func validateEntry(ctx context.Context, e extras.Entry, opts extras.Options) error {
 	e.SHA256, e.Integrity = strings.Repeat("0", 64), ""
 	f := &extras.File{Entries: []extras.Entry{e}}
-	if _, err := extras.Parse("entry", f.Encode(), opts); err != nil {
+	if _, err := extras.Parse(ctx, "entry", f.Encode(), opts); err != nil {
 		return fmt.Errorf("invalid entry; nothing was changed:\n%s", extrasfile.EntryErrors(err))
 	}
 	return nil

@@ -323,7 +323,7 @@ func TestSetSuccess(t *testing.T) {
 			t.Errorf("%d requests, want 2", n)
 		}
 		matchAll(t, "stderr", r.stderr, []string{`/_flaky/1/a\.tar\.gz: 503 Service Unavailable; retrying in 1ms \(attempt 2 of 4\)`})
-		f, err := extras.Parse("extras.json", w.readExtras(), extras.Options{AllowInsecure: true})
+		f, err := extras.Parse(context.Background(), "extras.json", w.readExtras(), extras.Options{AllowInsecure: true})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -574,7 +574,7 @@ func TestConcurrentRuns(t *testing.T) {
 			t.Errorf("set %s: exit %d: %s", names[i], r.code, r.stderr)
 		}
 	}
-	f, err := extras.Parse("extras.json", w.readExtras(), extras.Options{AllowInsecure: true})
+	f, err := extras.Parse(context.Background(), "extras.json", w.readExtras(), extras.Options{AllowInsecure: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -688,7 +688,7 @@ func TestFromRelease(t *testing.T) {
 		if r.code != 0 {
 			t.Fatalf("exit %d: %s", r.code, r.stderr)
 		}
-		f, err := extras.Parse("extras.json", w.readExtras(), extras.Options{AllowInsecure: true})
+		f, err := extras.Parse(context.Background(), "extras.json", w.readExtras(), extras.Options{AllowInsecure: true})
 		if err != nil {
 			t.Fatal(err)
 		}
