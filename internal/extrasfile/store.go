@@ -68,14 +68,14 @@ func (s *Store) Load(ctx context.Context) (*extras.File, []byte, error) {
 }
 
 // ParseError is a file that does not parse; no change is applied to it.
+// Err is the error of extras.Parse, usually an extras.ErrorList.
 type ParseError struct {
 	Display string
 	Err     error
 }
 
 func (e *ParseError) Error() string {
-	msg := fmt.Sprintf("%s does not parse; fix these problems first:\n%v", e.Display, e.Err)
-	return strings.ReplaceAll(msg, "Options.AllowInsecure", "-allow-insecure")
+	return fmt.Sprintf("%s does not parse; fix these problems first:\n%v", e.Display, e.Err)
 }
 
 func (e *ParseError) Unwrap() error { return e.Err }
@@ -110,7 +110,7 @@ func (s *Store) Update(ctx context.Context, change func(f *extras.File) error) (
 	// Set does not validate; a file that cannot be read back must never
 	// be written.
 	if _, err := extras.Parse(ctx, s.Display, out, s.Options); err != nil {
-		return false, fmt.Errorf("the change would make %s invalid, so nothing was written:\n%s", s.Display, EntryErrors(err))
+		return false, &InvalidChangeError{Display: s.Display, Err: err}
 	}
 	if bytes.Equal(out, data) {
 		return false, nil
@@ -121,12 +121,27 @@ func (s *Store) Update(ctx context.Context, change func(f *extras.File) error) (
 	return true, nil
 }
 
-// EntryErrors formats a Parse error of a file that a tool built in memory,
-// without positions (they are positions in a file that does not exist).
-func EntryErrors(err error) string {
+// InvalidChangeError is a change that [Store.Update] refused because the
+// file would not parse after it. Err is the error of extras.Parse.
+type InvalidChangeError struct {
+	Display string
+	Err     error
+}
+
+func (e *InvalidChangeError) Error() string {
+	return fmt.Sprintf("the change would make %s invalid, so nothing was written:\n%v", e.Display, EntryErrors(e.Err))
+}
+
+func (e *InvalidChangeError) Unwrap() error { return e.Err }
+
+// EntryErrors returns a Parse error of a file that a tool built in memory
+// with the positions left out (they are positions in a file that does not
+// exist): one line per problem, `entry "name": message`. The result wraps
+// err.
+func EntryErrors(err error) error {
 	var list extras.ErrorList
 	if !errors.As(err, &list) {
-		return err.Error()
+		return err
 	}
 	var lines []string
 	for _, e := range list {
@@ -136,10 +151,17 @@ func EntryErrors(err error) string {
 			lines = append(lines, e.Msg)
 		}
 	}
-	// The messages name the Go option; on the command line it is a flag.
-	msg := strings.Join(slices.Compact(lines), "\n")
-	return strings.ReplaceAll(msg, "Options.AllowInsecure", "-allow-insecure")
+	return &entryErrors{msg: strings.Join(slices.Compact(lines), "\n"), err: err}
 }
+
+// entryErrors is the error of EntryErrors.
+type entryErrors struct {
+	msg string
+	err error
+}
+
+func (e *entryErrors) Error() string { return e.msg }
+func (e *entryErrors) Unwrap() error { return e.err }
 
 // TestHookBeforeRename, if set, runs in WriteAtomic after the temporary
 // file is complete and before it replaces the file; an error aborts the

@@ -2,7 +2,6 @@ package release
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"path"
@@ -105,7 +104,7 @@ func (r *Runner) postsignSetup(ctx context.Context, p *postsign) error {
 		p.branch = cur
 	}
 	if p.branch == "" {
-		return errors.New("HEAD is detached; check out the release branch (git switch release/<artifacts>_<date>_rcNN) or name it with -branch")
+		return settingError("Branch", "HEAD is detached; check out the release branch (git switch release/<artifacts>_<date>_rcNN) or name it with ", "")
 	}
 	if cur != p.branch {
 		return fmt.Errorf("the checked-out branch is %q, not %s; run git switch %s and run again", cur, p.branch, p.branch)
@@ -404,7 +403,7 @@ func (r *Runner) postsignTag(ctx context.Context, p *postsign) error {
 			return err
 		}
 		if rec := s.Postsign.Asset(a.artifact); rec == nil || u != rec.URL {
-			return fmt.Errorf("GitHub serves asset %s at %s, but %s records another URL; fix -server-url (GitHub's web URL) and the entry by hand", a.name, u, r.cfg.ExtrasPath)
+			return settingError("ServerURL", fmt.Sprintf("GitHub serves asset %s at %s, but %s records another URL; fix ", a.name, u, r.cfg.ExtrasPath), " (GitHub's web URL) and the entry by hand")
 		}
 		if err := r.verifyArchive(ctx, u, s.Postsign.Asset(a.artifact).SHA256, "", nil); err != nil {
 			return err
@@ -466,7 +465,7 @@ func (r *Runner) postsignPull(ctx context.Context, p *postsign) error {
 		r.note("would record the pull request in %s, commit it and push branch %s", r.cfg.StatePath, p.branch)
 		return nil
 	}
-	// The recorded URL is made from -server-url, like every URL this tool
+	// The recorded URL is made from Config.ServerURL, like every URL this tool
 	// commits, never taken from GitHub's answer.
 	s.Postsign.PullRequest = &PullRecord{Number: pr.Number, URL: r.pullPage(pr.Number), Head: head, Base: r.cfg.Base}
 	s.Postsign.Mark(StepPull)
@@ -551,7 +550,7 @@ func (r *Runner) ensureMergeBranch(ctx context.Context, p *postsign, head string
 		return nil
 	}
 	if base == "" {
-		return fmt.Errorf("the base branch %s is not on %s; set -base", r.cfg.Base, r.cfg.Remote)
+		return settingError("Base", fmt.Sprintf("the base branch %s is not on %s; set ", r.cfg.Base, r.cfg.Remote), "")
 	}
 	tmp, err := os.MkdirTemp("", "release-worktree-")
 	if err != nil {

@@ -447,7 +447,7 @@ func entryProblems(e extras.Entry, opts extras.Options, posOf func(valueRef) bui
 			fmt.Sscanf(m, "(first at %d:%d)", &line, &col)
 			return fmt.Sprintf("(first at %s)", lineCol(posOf(valueAt(line))))
 		})
-		p := bzlProblem{pos: posOf(valueAt(perr.Pos.Line)), msg: strings.ReplaceAll(msg, "Options.AllowInsecure", "-allow-insecure")}
+		p := bzlProblem{pos: posOf(valueAt(perr.Pos.Line)), msg: allowInsecureFlag(msg)}
 		if !slices.Contains(problems, p) {
 			problems = append(problems, p)
 		}

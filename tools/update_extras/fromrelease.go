@@ -182,14 +182,14 @@ func runFromRelease(ctx context.Context, c *cli, fs *flag.FlagSet, args []string
 	}
 	wg.Wait()
 
-	var failed []string
+	var failed []error
 	for _, it := range items {
 		if it.err != nil {
-			failed = append(failed, fmt.Sprintf("entry %q: %s", it.name, it.err))
+			failed = append(failed, fmt.Errorf("entry %q: %w", it.name, it.err))
 		}
 	}
 	if len(failed) > 0 {
-		return fmt.Errorf("%s\nnothing was changed", strings.Join(failed, "\n"))
+		return fmt.Errorf("%w\nnothing was changed", errors.Join(failed...))
 	}
 
 	wrote, err := st.Update(ctx, func(f *extras.File) error {
@@ -314,7 +314,7 @@ func fetchAsset(ctx context.Context, c *cli, fx *fetcher, rel *github.Release, i
 		return err
 	}
 	for _, w := range got.warnings {
-		c.ui.logf("warning: entry %q: %s", it.name, w)
+		c.ui.logf("warning: entry %q: %s", it.name, explain(w))
 	}
 	it.got = got
 	it.entry.Name = it.name

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -136,18 +137,18 @@ func runImportBzl(ctx context.Context, c *cli, fs *flag.FlagSet, args []string) 
 			})
 		}
 		wg.Wait()
-		var failed []string
+		var failed []error
 		for _, it := range items {
 			if it.err != nil {
-				failed = append(failed, fmt.Sprintf("entry %q: %s", it.entry.Name, it.err))
+				failed = append(failed, fmt.Errorf("entry %q: %w", it.entry.Name, it.err))
 				continue
 			}
 			for _, w := range it.got.warnings {
-				c.ui.logf("warning: entry %q: %s", it.entry.Name, w)
+				c.ui.logf("warning: entry %q: %s", it.entry.Name, explain(w))
 			}
 		}
 		if len(failed) > 0 {
-			return fmt.Errorf("%s\nnothing was changed", strings.Join(failed, "\n"))
+			return fmt.Errorf("%w\nnothing was changed", errors.Join(failed...))
 		}
 	}
 

@@ -201,12 +201,12 @@ func run(ctx context.Context, args []string, e *env) int {
 	case err == nil:
 		return exitOK
 	case errors.As(err, &ue) || isFlagError(err):
-		fmt.Fprintf(e.stderr, "update_extras %s: %s\nRun 'update_extras %s -h' for usage.\n", cmd.name, c.redact(err.Error()), cmd.name)
+		fmt.Fprintf(e.stderr, "update_extras %s: %s\nRun 'update_extras %s -h' for usage.\n", cmd.name, c.redact(explain(err)), cmd.name)
 		return exitUsage
 	case errors.Is(err, errReported):
 		return exitFail
 	default:
-		fmt.Fprintf(e.stderr, "update_extras %s: %s\n", cmd.name, c.redact(err.Error()))
+		fmt.Fprintf(e.stderr, "update_extras %s: %s\n", cmd.name, c.redact(explain(err)))
 		return exitFail
 	}
 }

@@ -153,7 +153,7 @@ func runSet(ctx context.Context, c *cli, fs *flag.FlagSet, args []string) error 
 		return fmt.Errorf("entry %q: %w; nothing was changed", name, err)
 	}
 	for _, w := range got.warnings {
-		c.ui.logf("warning: entry %q: %s", name, w)
+		c.ui.logf("warning: entry %q: %s", name, explain(w))
 	}
 	e.SHA256, e.Integrity = got.sha256, got.integrity
 
@@ -240,7 +240,7 @@ func validateEntry(ctx context.Context, e extras.Entry, opts extras.Options) err
 	e.SHA256, e.Integrity = strings.Repeat("0", 64), ""
 	f := &extras.File{Entries: []extras.Entry{e}}
 	if _, err := extras.Parse(ctx, "entry", f.Encode(), opts); err != nil {
-		return fmt.Errorf("invalid entry; nothing was changed:\n%s", extrasfile.EntryErrors(err))
+		return fmt.Errorf("invalid entry; nothing was changed:\n%w", extrasfile.EntryErrors(err))
 	}
 	return nil
 }

@@ -528,7 +528,7 @@ func TestLockHeld(t *testing.T) {
 	}
 	r := w.run("remove", "perso_release", "-lock-timeout", "200ms")
 	want := fmt.Sprintf("waiting for another update_extras run (pid %d), which holds the lock skus/extras.json.lock\n"+
-		"update_extras remove: another update_extras run (pid %d) holds the lock skus/extras.json.lock; nothing was changed: wait for it to finish and run the command again (or raise -lock-timeout, now 200ms)\n", os.Getpid(), os.Getpid())
+		"update_extras remove: another update_extras run (pid %d) holds the lock skus/extras.json.lock: wait for it to finish and run the command again (or raise -lock-timeout, now 200ms)\n", os.Getpid(), os.Getpid())
 	if r.code != exitFail || r.stderr != want {
 		t.Errorf("exit %d, stderr:\n%s\nwant:\n%s", r.code, r.stderr, want)
 	}
