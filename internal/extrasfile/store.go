@@ -281,10 +281,11 @@ func Lookup(f *extras.File, name string) *extras.Entry {
 
 // Conflict checks, under the lock, that entry name of f is still before,
 // as read before a long operation (such as a download); display names the
-// file in the error.
+// file in the error. Returned from the change function of [Store.Update],
+// the error leaves the file as it was.
 func Conflict(display string, f *extras.File, name string, before *extras.Entry) error {
 	if now := Lookup(f, name); !SameEntry(now, before) {
-		return fmt.Errorf("entry %q changed in %s while the archive was downloading (another run or an editor?); nothing was written, run the command again", name, display)
+		return fmt.Errorf("entry %q changed in %s while the archive was downloading (another run or an editor?); run the command again", name, display)
 	}
 	return nil
 }

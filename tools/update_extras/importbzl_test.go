@@ -247,7 +247,7 @@ func TestImportBzlFailures(t *testing.T) {
 		{name: "entry with other content", extras: fmt.Sprintf(entryTemplate, "a.tar.gz", "$OTHER"), bzl: "_ARCHIVES = {\n" + entry + "}\n",
 			stderr: []string{"update_extras import-bzl: skus/extras.json already holds these entries with other content:\n" +
 				"entry \"perso_release\": url, sha256, integrity and strip_prefix differ\n" +
-				"pass -replace to overwrite them; nothing was changed\n"}},
+				"pass -replace to overwrite them\nnothing was changed\n"}},
 
 		// -verify.
 		{name: "verify: hash differs", args: []string{"-verify", "extension.bzl"},

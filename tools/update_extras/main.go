@@ -82,8 +82,12 @@ type command struct {
 	args    string // the synopsis after the name
 	short   string // one line for the command list
 	long    string // the help text after the synopsis
-	run     func(ctx context.Context, c *cli, fs *flag.FlagSet, args []string) error
-	flags   func(c *cli, fs *flag.FlagSet) // registers the command's own flags
+	// run runs a command that does not change the file (check); edit
+	// says what a command that changes it asks for, and runEdit
+	// (write.go) does the rest, the same way for all of them.
+	run   func(ctx context.Context, c *cli, fs *flag.FlagSet, args []string) error
+	edit  func(ctx context.Context, c *cli, fs *flag.FlagSet, args []string) (*change, error)
+	flags func(c *cli, fs *flag.FlagSet) // registers the command's own flags
 	// downloads says whether the download flags apply.
 	downloads bool
 }
