@@ -22,8 +22,10 @@
 // enough for the idle timeout); and Options.MaxSize limits the size of the
 // archive: a Content-Length above it fails before the body is read, and a
 // body that grows beyond it fails as soon as it does, with its temporary
-// file removed. The error messages name the command-line flags of the
-// tools that set these options, -timeout, -deadline and -max-size.
+// file removed. The last two fail with a [*DeadlineError] and a
+// [*TooLargeError], whose messages say what happened and which limit it
+// was; a tool that sets the limits from its command line finds them with
+// errors.As and says how to raise them (such as by naming its flag).
 //
 // Fetch keeps the archive in a temporary file: in Options.Dir, or, if that
 // is "", in a directory of its own made by [NewTempDir]. Such directories
@@ -222,7 +224,8 @@ var (
 )
 
 // TooLargeError is an archive larger than Options.MaxSize. It wraps
-// ErrTooLarge.
+// ErrTooLarge. Its message says what the limit is and what was received,
+// not how to raise the limit: that is up to whoever set it.
 type TooLargeError struct {
 	Limit     int64 // Options.MaxSize, or DefaultMaxSize
 	Announced int64 // the Content-Length if it was above Limit, else -1
@@ -235,16 +238,17 @@ func (e *TooLargeError) Error() string {
 		limit = fmt.Sprintf("the limit of %s (%d bytes)", u, e.Limit)
 	}
 	if e.Announced >= 0 {
-		return fmt.Sprintf("the archive is too large: its announced size, %d bytes, is more than %s, so nothing was downloaded; raise -max-size if it is really that large", e.Announced, limit)
+		return fmt.Sprintf("the archive is too large: its announced size, %d bytes, is more than %s, so nothing was downloaded", e.Announced, limit)
 	}
-	return fmt.Sprintf("the archive is too large: it grew beyond %s, so the download stopped after %d bytes; raise -max-size if it is really that large", limit, e.Received)
+	return fmt.Sprintf("the archive is too large: it grew beyond %s, so the download stopped after %d bytes", limit, e.Received)
 }
 
 // Unwrap returns ErrTooLarge.
 func (e *TooLargeError) Unwrap() error { return ErrTooLarge }
 
 // DeadlineError is a URL that did not serve the archive within
-// Options.Deadline. It wraps ErrDeadline.
+// Options.Deadline. It wraps ErrDeadline. Like [TooLargeError], its
+// message does not say how to raise the limit.
 type DeadlineError struct {
 	Deadline time.Duration // Options.Deadline, or DefaultDeadline
 	Attempts int           // the attempts made
@@ -265,7 +269,7 @@ func (e *DeadlineError) Error() string {
 	} else {
 		s += fmt.Sprintf("; the server sent %s", of(e.Received, e.Total))
 	}
-	return s + "; raise -deadline if the server is just slow"
+	return s
 }
 
 // Unwrap returns ErrDeadline.

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -94,13 +95,14 @@ func TestMaxSize(t *testing.T) {
 	s := newLimitServer(t)
 	const limit = 1 << 20
 	for _, tc := range []struct {
-		path    string
-		want    string // the error after the URL
-		maxSent int64  // the most the server may have sent
+		path      string
+		want      string // the error after the URL
+		announced int64  // TooLargeError.Announced
+		maxSent   int64  // the most the server may have sent
 	}{
-		{endlessPath, "the archive is too large: it grew beyond the limit of 1MiB (1048576 bytes), so the download stopped after 1048576 bytes; raise -max-size if it is really that large", 16 << 20},
-		{lyingSmallPath, "", 16 << 20}, // cut at its Content-Length: a mismatch, never a big file
-		{lyingLargePath, "the archive is too large: its announced size, 10737418240 bytes, is more than the limit of 1MiB (1048576 bytes), so nothing was downloaded; raise -max-size if it is really that large", 1 << 20},
+		{endlessPath, "the archive is too large: it grew beyond the limit of 1MiB (1048576 bytes), so the download stopped after 1048576 bytes", -1, 16 << 20},
+		{lyingSmallPath, "", 0, 16 << 20}, // cut at its Content-Length: a mismatch, never a big file
+		{lyingLargePath, "the archive is too large: its announced size, 10737418240 bytes, is more than the limit of 1MiB (1048576 bytes), so nothing was downloaded", 10 << 30, 1 << 20},
 	} {
 		t.Run(strings.Trim(tc.path, "/"), func(t *testing.T) {
 			s.Reset()
@@ -127,9 +129,12 @@ func TestMaxSize(t *testing.T) {
 					t.Errorf("Fetch error:\n got %v\nwant %s", err, want)
 				}
 				var tl *download.TooLargeError
-				if !errors.Is(err, download.ErrTooLarge) || !errors.As(err, &tl) || tl.Limit != limit {
-					t.Errorf("Fetch error %#v is not a *TooLargeError with the limit", err)
+				if !errors.Is(err, download.ErrTooLarge) || !errors.As(err, &tl) || tl.Limit != limit || tl.Announced != tc.announced {
+					t.Errorf("Fetch error %#v is not a *TooLargeError with the limit and the announced size %d", err, tc.announced)
+				} else if tc.announced < 0 && tl.Received != limit {
+					t.Errorf("TooLargeError.Received = %d, want %d", tl.Received, limit)
 				}
+				assertNoFlag(t, err)
 				if n := s.Requests(""); n != 1 {
 					t.Errorf("%d requests, want 1: a size error is not retried", n)
 				}
@@ -218,10 +223,14 @@ func TestDeadline(t *testing.T) {
 	if de.Received < 1 || de.Received > 20 || de.Total != trickleLen {
 		t.Errorf("DeadlineError = %+v, want about 10 of %d bytes received", de, trickleLen)
 	}
-	want := fmt.Sprintf("%s%s: gave up after 1s; the server sent %d of %d bytes; raise -deadline if the server is just slow", s.URL, tricklePath, de.Received, trickleLen)
+	if de.Deadline != time.Second || de.Attempts != 1 || de.Last != nil {
+		t.Errorf("DeadlineError = %+v, want the deadline of 1s, one attempt and no Last", de)
+	}
+	want := fmt.Sprintf("%s%s: gave up after 1s; the server sent %d of %d bytes", s.URL, tricklePath, de.Received, trickleLen)
 	if err.Error() != want {
 		t.Errorf("Fetch error:\n got %v\nwant %s", err, want)
 	}
+	assertNoFlag(t, err)
 	if n := s.Requests(""); n != 1 {
 		t.Errorf("%d requests, want 1: the deadline is not retried", n)
 	}
@@ -253,10 +262,60 @@ func TestDeadlineCoversRetries(t *testing.T) {
 	}
 	// The deadline passes while waiting to retry (usually) or during an
 	// attempt.
-	want := fmt.Sprintf("%s%s: gave up after 500ms and %d attempts (the last failed: 503 Service Unavailable); raise -deadline if the server is just slow", s.URL, unavailablePath, de.Attempts)
-	during := fmt.Sprintf("%s%s: gave up after 500ms and %d attempts; the server sent 0 bytes; raise -deadline if the server is just slow", s.URL, unavailablePath, de.Attempts)
+	want := fmt.Sprintf("%s%s: gave up after 500ms and %d attempts (the last failed: 503 Service Unavailable)", s.URL, unavailablePath, de.Attempts)
+	during := fmt.Sprintf("%s%s: gave up after 500ms and %d attempts; the server sent 0 bytes", s.URL, unavailablePath, de.Attempts)
 	if err.Error() != want && err.Error() != during {
 		t.Errorf("Fetch error:\n got %v\nwant %s", err, want)
+	}
+	assertNoFlag(t, err)
+}
+
+// TestLimitErrors checks the messages of the typed errors by themselves:
+// what happened and the limit, and nothing about how to raise it, which
+// is the business of whoever set the limit (such as a flag of a tool).
+func TestLimitErrors(t *testing.T) {
+	for _, tc := range []struct {
+		err  error
+		want string
+	}{
+		{&download.TooLargeError{Limit: 100, Announced: 266, Received: 0},
+			"the archive is too large: its announced size, 266 bytes, is more than the limit of 100 bytes, so nothing was downloaded"},
+		{&download.TooLargeError{Limit: 1 << 20, Announced: -1, Received: 1 << 20},
+			"the archive is too large: it grew beyond the limit of 1MiB (1048576 bytes), so the download stopped after 1048576 bytes"},
+		{&download.DeadlineError{Deadline: time.Minute, Attempts: 1, Received: 10, Total: -1},
+			"gave up after 1m0s; the server sent 10 bytes"},
+		{&download.DeadlineError{Deadline: time.Minute, Attempts: 3, Last: errors.New("503 Service Unavailable")},
+			"gave up after 1m0s and 3 attempts (the last failed: 503 Service Unavailable)"},
+	} {
+		if got := tc.err.Error(); got != tc.want {
+			t.Errorf("%#v:\n got %s\nwant %s", tc.err, got, tc.want)
+		}
+		assertNoFlag(t, tc.err)
+		wrapped := fmt.Errorf("entry %q: %w", "a", &download.Error{URL: "https://example.com/a.tar.gz", Attempts: 1, Err: tc.err})
+		var tl *download.TooLargeError
+		var de *download.DeadlineError
+		switch e := tc.err.(type) {
+		case *download.TooLargeError:
+			if !errors.As(wrapped, &tl) || tl != e || !errors.Is(wrapped, download.ErrTooLarge) {
+				t.Errorf("errors.As does not find the *TooLargeError in %v", wrapped)
+			}
+		case *download.DeadlineError:
+			if !errors.As(wrapped, &de) || de != e || !errors.Is(wrapped, download.ErrDeadline) {
+				t.Errorf("errors.As does not find the *DeadlineError in %v", wrapped)
+			}
+		}
+	}
+}
+
+// flagLike matches a command-line flag, such as -max-size, in a message.
+var flagLike = regexp.MustCompile(`(^|[\s(])-[a-z][a-z-]*`)
+
+// assertNoFlag fails if err's message names a command-line flag: the
+// package does not know how its options are set.
+func assertNoFlag(t *testing.T, err error) {
+	t.Helper()
+	if m := flagLike.FindString(err.Error()); m != "" || strings.Contains(err.Error(), "raise") {
+		t.Errorf("the message names a flag (%q) or says to raise a limit: %v", m, err)
 	}
 }
 

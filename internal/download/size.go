@@ -8,7 +8,8 @@ import (
 )
 
 // ByteSize is a number of bytes that prints and parses with a unit, such
-// as 1GiB or 512MiB; it is a flag.Value, for -max-size.
+// as 1GiB or 512MiB; it is a flag.Value, so that a tool can take a size
+// limit (Options.MaxSize) on its command line.
 type ByteSize int64
 
 // sizeUnits are the units ParseSize accepts, in lower case: the binary

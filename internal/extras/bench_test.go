@@ -1,6 +1,7 @@
 package extras
 
 import (
+	"context"
 	"fmt"
 	"testing"
 )
@@ -28,20 +29,20 @@ func benchFile(n int) []byte {
 
 func BenchmarkParse(b *testing.B) {
 	data := benchFile(200)
-	if _, err := Parse("bench.json", data, Options{}); err != nil {
+	if _, err := Parse(context.Background(), "bench.json", data, Options{}); err != nil {
 		b.Fatal(err)
 	}
 	b.SetBytes(int64(len(data)))
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := Parse("bench.json", data, Options{}); err != nil {
+		if _, err := Parse(context.Background(), "bench.json", data, Options{}); err != nil {
 			b.Fatal(err)
 		}
 	}
 }
 
 func BenchmarkEncode(b *testing.B) {
-	f, err := Parse("bench.json", benchFile(200), Options{})
+	f, err := Parse(context.Background(), "bench.json", benchFile(200), Options{})
 	if err != nil {
 		b.Fatal(err)
 	}

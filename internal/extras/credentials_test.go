@@ -1,6 +1,7 @@
 package extras
 
 import (
+	"context"
 	"errors"
 	"strings"
 	"testing"
@@ -33,7 +34,7 @@ func TestURLCredentials(t *testing.T) {
 		{url: "file://user:" + secret + "@/tmp/a.tar.gz", shown: "file://REDACTED@/tmp/a.tar.gz", opts: Options{AllowInsecure: true}},
 	} {
 		data := "{\n  \"perso_release\": {\n    \"urls\": [\"" + tc.url + "\"],\n    \"sha256\": \"" + testHex + "\"\n  }\n}\n"
-		_, err := Parse("extras.json", []byte(data), tc.opts)
+		_, err := Parse(context.Background(), "extras.json", []byte(data), tc.opts)
 		var list ErrorList
 		if !errors.As(err, &list) || len(list) != 1 {
 			t.Errorf("%s: got %v, want one error", tc.url, err)
@@ -58,7 +59,7 @@ func TestURLWithoutCredentials(t *testing.T) {
 		"https://example.com/a.tar.gz#x@y",
 	} {
 		data := `{"a": {"urls": ["` + u + `"], "sha256": "` + testHex + `"}}`
-		if _, err := Parse("extras.json", []byte(data), Options{}); err != nil {
+		if _, err := Parse(context.Background(), "extras.json", []byte(data), Options{}); err != nil {
 			t.Errorf("%s: %v", u, err)
 		}
 	}

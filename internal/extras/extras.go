@@ -1,7 +1,6 @@
 package extras
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"slices"
@@ -14,12 +13,6 @@ type Options struct {
 	// host is a loopback address (127.0.0.0/8, localhost or [::1]). It exists
 	// for tests that serve archives locally; checked-in files never need it.
 	AllowInsecure bool
-
-	// Context, if not nil, can stop a parse: once it is done, Parse returns
-	// soon with an error that wraps its cause. A command line tool passes
-	// the context that its interrupt signal cancels, so that Ctrl-C does not
-	// wait for the end of a large file.
-	Context context.Context
 }
 
 // Position is a location in a file. Line and Col are 1-based; Col counts

@@ -1,6 +1,7 @@
 package extras
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"os"
@@ -29,7 +30,7 @@ func FuzzParse(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		for _, opts := range []Options{{}, {AllowInsecure: true}} {
-			file, err := Parse("fuzz.json", data, opts)
+			file, err := Parse(context.Background(), "fuzz.json", data, opts)
 			if err != nil {
 				var list ErrorList
 				if file != nil || !errors.As(err, &list) || len(list) == 0 {

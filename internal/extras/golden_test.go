@@ -2,6 +2,7 @@ package extras
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"os"
 	"path/filepath"
@@ -41,7 +42,7 @@ func TestErrorsGolden(t *testing.T) {
 				t.Fatal(err)
 			}
 			name := filepath.ToSlash(file)
-			f, err := Parse(name, data, optionsFor(file))
+			f, err := Parse(context.Background(), name, data, optionsFor(file))
 			if err == nil {
 				t.Fatalf("Parse succeeded, want errors; canonical form:\n%s", f.Encode())
 			}
@@ -72,7 +73,7 @@ func TestCanonicalGolden(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			f, err := Parse(file, data, optionsFor(file))
+			f, err := Parse(context.Background(), file, data, optionsFor(file))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -80,7 +81,7 @@ func TestCanonicalGolden(t *testing.T) {
 			golden := strings.TrimSuffix(file, ".json") + ".golden"
 			testtools.CheckGolden(t, golden, got)
 			// The canonical form is a fixed point.
-			f2, err := Parse(golden, got, optionsFor(file))
+			f2, err := Parse(context.Background(), golden, got, optionsFor(file))
 			if err != nil {
 				t.Fatalf("canonical form does not parse: %v", err)
 			}

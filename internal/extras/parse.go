@@ -22,20 +22,21 @@ import (
 // with it, but nothing after it is checked.
 //
 // Parsing takes time linear in the size of data, however it is laid out
-// (one line or many). If opts.Context is done before Parse returns, Parse
-// stops within a few hundred tokens and returns an error that wraps
-// [context.Cause] of it (so errors.Is(err, context.Canceled) holds), not an
-// [ErrorList].
-func Parse(filename string, data []byte, opts Options) (*File, error) {
-	if opts.Context != nil {
-		if err := opts.Context.Err(); err != nil {
-			return nil, canceled(filename, opts.Context)
-		}
+// (one line or many). If ctx is done before Parse returns, Parse stops
+// within a few hundred tokens and returns an error that wraps
+// [context.Cause] of ctx (so errors.Is(err, context.Canceled) holds), not
+// an [ErrorList]. A command line tool passes the context that its
+// interrupt signal cancels, so that Ctrl-C does not wait for the end of a
+// large file; a caller that never stops a parse passes
+// context.Background().
+func Parse(ctx context.Context, filename string, data []byte, opts Options) (*File, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, canceled(filename, ctx)
 	}
-	p := &parser{file: filename, data: data, opts: opts, posns: positions{data: data}}
+	p := &parser{ctx: ctx, file: filename, data: data, opts: opts, posns: positions{data: data}}
 	f := p.parse()
 	if p.canceled {
-		return nil, canceled(filename, opts.Context)
+		return nil, canceled(filename, ctx)
 	}
 	if len(p.errs) > 0 {
 		p.errs.sort()
@@ -57,7 +58,7 @@ func canceled(filename string, ctx context.Context) error {
 
 // ParseFile reads the file at path and parses it like [Parse]. Error
 // messages name the file displayName, or path if displayName is "".
-func ParseFile(path, displayName string, opts Options) (*File, error) {
+func ParseFile(ctx context.Context, path, displayName string, opts Options) (*File, error) {
 	if displayName == "" {
 		displayName = path
 	}
@@ -65,7 +66,7 @@ func ParseFile(path, displayName string, opts Options) (*File, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reading %s: %w", displayName, err)
 	}
-	return Parse(displayName, data, opts)
+	return Parse(ctx, displayName, data, opts)
 }
 
 // hint is the start of every fix hint that points to the update tool.
@@ -80,22 +81,23 @@ var (
 
 // parser walks the JSON tokens of one file.
 type parser struct {
+	ctx      context.Context // stops the parse once done
 	file     string
 	data     []byte
 	opts     Options
 	dec      *json.Decoder
 	posns    positions
 	errs     ErrorList
-	tokens   int  // tokens read, to check opts.Context every cancelEvery
-	canceled bool // opts.Context was done; parse stopped
+	tokens   int  // tokens read, to check ctx every cancelEvery
+	canceled bool // ctx was done; parse stopped
 }
 
 // cancelEvery is how many tokens the parser reads between two checks of
-// Options.Context: a check costs about as much as a few tokens.
+// its context: a check costs about as much as a few tokens.
 const cancelEvery = 256
 
-// abort is panicked by parser.next on a JSON syntax error, or when
-// Options.Context is done, and recovered by parser.parse; the error has
+// abort is panicked by parser.next on a JSON syntax error, or when the
+// parse's context is done, and recovered by parser.parse; the error has
 // been recorded (or p.canceled set) by then.
 type abort struct{}
 
@@ -189,11 +191,11 @@ func (t *positions) buildMarks() {
 }
 
 // validUTF8 reports whether p.data is valid UTF-8, a chunk at a time so
-// that it can stop when opts.Context is done (then it sets p.canceled).
+// that it can stop when p.ctx is done (then it sets p.canceled).
 func (p *parser) validUTF8() bool {
 	const chunk = 1 << 20
 	for start := 0; start < len(p.data); {
-		if p.opts.Context != nil && p.opts.Context.Err() != nil {
+		if p.ctx.Err() != nil {
 			p.canceled = true
 			return true
 		}
@@ -251,9 +253,9 @@ func (p *parser) parse() (f *File) {
 }
 
 // next returns the next token and the byte offset at which it starts. It
-// stops the parse if opts.Context is done.
+// stops the parse if p.ctx is done.
 func (p *parser) next() (json.Token, int) {
-	if p.tokens++; p.tokens%cancelEvery == 0 && p.opts.Context != nil && p.opts.Context.Err() != nil {
+	if p.tokens++; p.tokens%cancelEvery == 0 && p.ctx.Err() != nil {
 		p.canceled = true
 		panic(abort{})
 	}

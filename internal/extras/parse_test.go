@@ -1,6 +1,7 @@
 package extras
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -107,7 +108,7 @@ func TestParse(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := Parse("test.json", []byte(tt.in), tt.opts)
+			got, err := Parse(context.Background(), "test.json", []byte(tt.in), tt.opts)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -126,7 +127,7 @@ func TestParseErrorPositions(t *testing.T) {
 		"  \"bad\": {\"urls\": [\"ftp://a.example/\"]},\n" +
 		"  \"$x\": 1\n" +
 		"}\n"
-	_, err := Parse("f.json", []byte(in), Options{})
+	_, err := Parse(context.Background(), "f.json", []byte(in), Options{})
 	var list ErrorList
 	if !errors.As(err, &list) {
 		t.Fatalf("Parse error = %v, want an ErrorList", err)
@@ -174,11 +175,11 @@ func TestParseFile(t *testing.T) {
 	if err := os.WriteFile(path, []byte("{\"a\": {}}\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	_, err := ParseFile(path, "//skus:extras.json", Options{})
+	_, err := ParseFile(context.Background(), path, "//skus:extras.json", Options{})
 	if err == nil || !strings.HasPrefix(err.Error(), "//skus:extras.json:1:2: entry \"a\": ") {
 		t.Errorf("ParseFile error = %v, want errors naming //skus:extras.json", err)
 	}
-	_, err = ParseFile(path+".missing", "", Options{})
+	_, err = ParseFile(context.Background(), path+".missing", "", Options{})
 	if !errors.Is(err, fs.ErrNotExist) || !strings.Contains(err.Error(), path+".missing") {
 		t.Errorf("ParseFile of a missing file: error = %v, want ErrNotExist naming the path", err)
 	}
@@ -206,7 +207,7 @@ func TestNameLength(t *testing.T) {
 		if err := ValidName(name); err != nil {
 			t.Errorf("ValidName of %d characters: %v", n, err)
 		}
-		if _, err := Parse("x.json", []byte(`{"`+name+`": `+entry+`}`), Options{}); err != nil {
+		if _, err := Parse(context.Background(), "x.json", []byte(`{"`+name+`": `+entry+`}`), Options{}); err != nil {
 			t.Errorf("Parse of a %d-character name: %v", n, err)
 		}
 	}
@@ -221,7 +222,7 @@ func TestNameLength(t *testing.T) {
 		// Also with a character a name may not have, and twice: the
 		// length is what is reported, and every message stays short.
 		in := `{"` + name + `": ` + entry + `, "` + name + `": 1, "` + name + ` x": {}}`
-		_, err = Parse("x.json", []byte(in), Options{})
+		_, err = Parse(context.Background(), "x.json", []byte(in), Options{})
 		var list ErrorList
 		if !errors.As(err, &list) || len(list) != 6 {
 			t.Fatalf("Parse of %d-character names: %v, want 6 errors", n, err)
@@ -238,7 +239,7 @@ func TestNameLength(t *testing.T) {
 	// Unknown keys of any length are cut short the same way.
 	long := strings.Repeat("k", 100000)
 	in := `{"$` + long + `": 1, "a": {"urls": ["https://a.example/a"], "sha256": "` + testHex + `", "` + long + `": 1, "provenance": {"` + long + `": 1}}}`
-	_, err := Parse("x.json", []byte(in), Options{})
+	_, err := Parse(context.Background(), "x.json", []byte(in), Options{})
 	var list ErrorList
 	if !errors.As(err, &list) || len(list) != 3 {
 		t.Fatalf("Parse of long unknown keys: %.1000v, want 3 errors", err)

@@ -2,6 +2,7 @@ package extras
 
 import (
 	"bytes"
+	"context"
 	"os"
 	"path/filepath"
 	"testing"
@@ -46,12 +47,12 @@ func TestRoundTrip(t *testing.T) {
 // gives the same bytes.
 func checkRoundTrip(t *testing.T, data []byte, opts Options) {
 	t.Helper()
-	f1, err := Parse("in.json", data, opts)
+	f1, err := Parse(context.Background(), "in.json", data, opts)
 	if err != nil {
 		t.Fatalf("Parse(input): %v", err)
 	}
 	enc1 := f1.Encode()
-	f2, err := Parse("canonical.json", enc1, opts)
+	f2, err := Parse(context.Background(), "canonical.json", enc1, opts)
 	if err != nil {
 		t.Fatalf("Parse(Encode(input)): %v\ncanonical form:\n%s", err, enc1)
 	}

@@ -116,7 +116,7 @@ func TestParseLinearPositions(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			data := manyEntries(n, tc.oneLine, tc.bad)
-			p := &parser{file: "x.json", data: data, posns: positions{data: data}}
+			p := &parser{ctx: context.Background(), file: "x.json", data: data, posns: positions{data: data}}
 			f := p.parse()
 			switch {
 			case tc.bad && len(p.errs) != 2*n:
@@ -141,7 +141,7 @@ func TestParseLinearPositions(t *testing.T) {
 func TestParseOneLineSamePositions(t *testing.T) {
 	for _, oneLine := range []bool{false, true} {
 		data := manyEntries(300, oneLine, false)
-		f, err := Parse("x.json", data, Options{})
+		f, err := Parse(context.Background(), "x.json", data, Options{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -152,7 +152,7 @@ func TestParseOneLineSamePositions(t *testing.T) {
 			}
 		}
 		d := manyEntries(300, oneLine, true)
-		_, err = Parse("x.json", d, Options{})
+		_, err = Parse(context.Background(), "x.json", d, Options{})
 		list, _ := err.(ErrorList)
 		if len(list) != 600 {
 			t.Fatalf("oneLine=%v: got %d errors, want 600", oneLine, len(list))
@@ -183,7 +183,7 @@ func (c *doneAfter) Err() error {
 	return nil
 }
 
-// TestParseCanceled checks that Parse stops soon after Options.Context is
+// TestParseCanceled checks that Parse stops soon after its context is
 // done: before reading the file if it is done already, else within
 // cancelEvery tokens of the check that sees it, with an error that is
 // context.Canceled and not an ErrorList.
@@ -191,7 +191,7 @@ func TestParseCanceled(t *testing.T) {
 	data := manyEntries(2000, true, false)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	f, err := Parse("x.json", data, Options{Context: ctx})
+	f, err := Parse(ctx, "x.json", data, Options{})
 	var list ErrorList
 	if f != nil || !errors.Is(err, context.Canceled) || errors.As(err, &list) || !strings.Contains(err.Error(), "x.json") {
 		t.Errorf("Parse with a done context = %v, %v; want nil and context.Canceled naming the file", f, err)
@@ -199,7 +199,7 @@ func TestParseCanceled(t *testing.T) {
 	// It checks in the UTF-8 check, then every cancelEvery tokens.
 	for _, n := range []int{0, 1, 5, 20} {
 		ctx := &doneAfter{Context: context.Background(), n: n}
-		p := &parser{file: "x.json", data: data, opts: Options{Context: ctx}, posns: positions{data: data}}
+		p := &parser{ctx: ctx, file: "x.json", data: data, posns: positions{data: data}}
 		if f := p.parse(); f != nil || !p.canceled || ctx.calls != n+1 {
 			t.Errorf("done after %d checks: file %v, canceled %v, %d checks; want nil, true, %d", n, f != nil, p.canceled, ctx.calls, n+1)
 		}
@@ -212,7 +212,7 @@ func TestParseCanceled(t *testing.T) {
 	// A context that is never done changes nothing: Parse checks it once
 	// at the start, once in the UTF-8 check, then every cancelEvery tokens.
 	live := &doneAfter{Context: context.Background(), n: 1 << 30}
-	f, err = Parse("x.json", data, Options{Context: live})
+	f, err = Parse(live, "x.json", data, Options{})
 	if err != nil || len(f.Entries) != 2000 {
 		t.Fatalf("Parse with a live context: %v", err)
 	}
@@ -242,12 +242,12 @@ func TestUTF8Chunks(t *testing.T) {
 		// A string value that holds a 4-byte character at chunk+shift.
 		pad := chunk + shift - len(`{"a": {"urls": ["https://a.example/a"], "sha256": "`+testHex+`", "strip_prefix": "`)
 		in := `{"a": {"urls": ["https://a.example/a"], "sha256": "` + testHex + `", "strip_prefix": "` + strings.Repeat("x", pad) + "🙂\"}}"
-		if _, err := Parse("x.json", []byte(in), Options{}); err != nil {
+		if _, err := Parse(context.Background(), "x.json", []byte(in), Options{}); err != nil {
 			t.Errorf("shift %d: %v", shift, err)
 		}
 		for _, bad := range []string{"\xff", "\xf0\x9f\x99", "\x80\x80\x80\x80\x80"} {
 			data := []byte(in[:len(in)-len("🙂\"}}")] + bad + "\"}}")
-			_, err := Parse("x.json", data, Options{})
+			_, err := Parse(context.Background(), "x.json", data, Options{})
 			var list ErrorList
 			off := chunk + shift
 			want := refPos(data, off)
@@ -275,7 +275,7 @@ func BenchmarkParseLayout(b *testing.B) {
 			b.SetBytes(int64(len(data)))
 			b.ReportAllocs()
 			for b.Loop() {
-				if _, err := Parse("bench.json", data, Options{}); err != nil {
+				if _, err := Parse(context.Background(), "bench.json", data, Options{}); err != nil {
 					b.Fatal(err)
 				}
 			}

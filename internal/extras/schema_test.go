@@ -2,6 +2,7 @@ package extras
 
 import (
 	"bytes"
+	"context"
 	"os"
 	"path/filepath"
 	"testing"
@@ -52,7 +53,7 @@ func TestSchemaAgreement(t *testing.T) {
 					t.Fatal(err)
 				}
 				schemaErr := schemaValidate(sch, data)
-				_, parseErr := Parse(file, data, Options{})
+				_, parseErr := Parse(context.Background(), file, data, Options{})
 				switch dir {
 				case "good":
 					if schemaErr != nil {
@@ -101,7 +102,7 @@ func TestCheckedInFile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f, err := Parse("skus/extras.json", data, Options{})
+	f, err := Parse(context.Background(), "skus/extras.json", data, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -32,9 +32,30 @@ type Lock struct {
 // Release gives up the lock and removes the lock file.
 func (l *Lock) Release() { l.l.release() }
 
+// LockTimeoutError is the error of [AcquireLock] when another process
+// still holds the lock after LockOptions.Timeout. Its message says who
+// holds the lock and what to do, not how to wait longer: that is up to
+// whoever set the timeout (such as a tool's flag).
+type LockTimeoutError struct {
+	Holder  string        // LockOptions.Holder, or "another process"
+	PID     int           // the holder's process id, 0 if unknown
+	Lock    string        // the lock file, as shown in messages
+	Timeout time.Duration // how long AcquireLock waited: LockOptions.Timeout
+	hint    string        // what to do about a lock that is never released
+}
+
+func (e *LockTimeoutError) Error() string {
+	holder := e.Holder
+	if e.PID != 0 {
+		holder += fmt.Sprintf(" (pid %d)", e.PID)
+	}
+	return fmt.Sprintf("%s holds the lock %s: wait for it to finish and run the command again%s", holder, e.Lock, e.hint)
+}
+
 // AcquireLock takes the lock file path (shown as display), waiting up to
-// opts.Timeout for another process to release it. The lock file holds the
-// holder's process id, for messages.
+// opts.Timeout for another process to release it; then it fails with a
+// *LockTimeoutError. The lock file holds the holder's process id, for
+// messages.
 func AcquireLock(ctx context.Context, path, display string, opts LockOptions) (*Lock, error) {
 	deadline := time.Now().Add(opts.Timeout)
 	told := false
@@ -51,11 +72,12 @@ func AcquireLock(ctx context.Context, path, display string, opts LockOptions) (*
 		if holder == "" {
 			holder = "another process"
 		}
-		if pid := readPID(path); pid != 0 {
-			holder += fmt.Sprintf(" (pid %d)", pid)
-		}
+		pid := readPID(path)
 		if time.Now().After(deadline) {
-			return nil, fmt.Errorf("%s holds the lock %s; nothing was changed: wait for it to finish and run the command again (or raise -lock-timeout, now %s)%s", holder, display, opts.Timeout, staleHint(display))
+			return nil, &LockTimeoutError{Holder: holder, PID: pid, Lock: display, Timeout: opts.Timeout, hint: staleHint(display)}
+		}
+		if pid != 0 {
+			holder += fmt.Sprintf(" (pid %d)", pid)
 		}
 		if !told && opts.Notify != nil {
 			opts.Notify("waiting for %s, which holds the lock %s", holder, display)

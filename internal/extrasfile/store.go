@@ -54,13 +54,13 @@ func Open(path, display string) (*Store, error) {
 
 // Load reads and parses the file and returns it with its bytes. If it does
 // not parse, the error is a *ParseError listing every problem with its
-// position.
-func (s *Store) Load() (*extras.File, []byte, error) {
+// position. Once ctx is done, the parse stops (see [extras.Parse]).
+func (s *Store) Load(ctx context.Context) (*extras.File, []byte, error) {
 	data, err := os.ReadFile(s.Path)
 	if err != nil {
 		return nil, nil, fmt.Errorf("reading %s: %w", s.Display, err)
 	}
-	f, err := extras.Parse(s.Display, data, s.Options)
+	f, err := extras.Parse(ctx, s.Display, data, s.Options)
 	if err != nil {
 		return nil, data, &ParseError{Display: s.Display, Err: err}
 	}
@@ -68,14 +68,14 @@ func (s *Store) Load() (*extras.File, []byte, error) {
 }
 
 // ParseError is a file that does not parse; no change is applied to it.
+// Err is the error of extras.Parse, usually an extras.ErrorList.
 type ParseError struct {
 	Display string
 	Err     error
 }
 
 func (e *ParseError) Error() string {
-	msg := fmt.Sprintf("%s does not parse; fix these problems first:\n%v", e.Display, e.Err)
-	return strings.ReplaceAll(msg, "Options.AllowInsecure", "-allow-insecure")
+	return fmt.Sprintf("%s does not parse; fix these problems first:\n%v", e.Display, e.Err)
 }
 
 func (e *ParseError) Unwrap() error { return e.Err }
@@ -99,7 +99,7 @@ func (s *Store) Update(ctx context.Context, change func(f *extras.File) error) (
 	if removed := RemoveStaleTemps(s.Path); len(removed) > 0 && s.Notify != nil {
 		s.Notify("removed the temporary files that an interrupted run left beside %s: %s", s.Display, strings.Join(removed, ", "))
 	}
-	f, data, err := s.Load()
+	f, data, err := s.Load(ctx)
 	if err != nil {
 		return false, err
 	}
@@ -109,8 +109,8 @@ func (s *Store) Update(ctx context.Context, change func(f *extras.File) error) (
 	out := f.Encode()
 	// Set does not validate; a file that cannot be read back must never
 	// be written.
-	if _, err := extras.Parse(s.Display, out, s.Options); err != nil {
-		return false, fmt.Errorf("the change would make %s invalid, so nothing was written:\n%s", s.Display, EntryErrors(err))
+	if _, err := extras.Parse(ctx, s.Display, out, s.Options); err != nil {
+		return false, &InvalidChangeError{Display: s.Display, Err: err}
 	}
 	if bytes.Equal(out, data) {
 		return false, nil
@@ -121,12 +121,27 @@ func (s *Store) Update(ctx context.Context, change func(f *extras.File) error) (
 	return true, nil
 }
 
-// EntryErrors formats a Parse error of a file that a tool built in memory,
-// without positions (they are positions in a file that does not exist).
-func EntryErrors(err error) string {
+// InvalidChangeError is a change that [Store.Update] refused because the
+// file would not parse after it. Err is the error of extras.Parse.
+type InvalidChangeError struct {
+	Display string
+	Err     error
+}
+
+func (e *InvalidChangeError) Error() string {
+	return fmt.Sprintf("the change would make %s invalid, so nothing was written:\n%v", e.Display, EntryErrors(e.Err))
+}
+
+func (e *InvalidChangeError) Unwrap() error { return e.Err }
+
+// EntryErrors returns a Parse error of a file that a tool built in memory
+// with the positions left out (they are positions in a file that does not
+// exist): one line per problem, `entry "name": message`. The result wraps
+// err.
+func EntryErrors(err error) error {
 	var list extras.ErrorList
 	if !errors.As(err, &list) {
-		return err.Error()
+		return err
 	}
 	var lines []string
 	for _, e := range list {
@@ -136,10 +151,17 @@ func EntryErrors(err error) string {
 			lines = append(lines, e.Msg)
 		}
 	}
-	// The messages name the Go option; on the command line it is a flag.
-	msg := strings.Join(slices.Compact(lines), "\n")
-	return strings.ReplaceAll(msg, "Options.AllowInsecure", "-allow-insecure")
+	return &entryErrors{msg: strings.Join(slices.Compact(lines), "\n"), err: err}
 }
+
+// entryErrors is the error of EntryErrors.
+type entryErrors struct {
+	msg string
+	err error
+}
+
+func (e *entryErrors) Error() string { return e.msg }
+func (e *entryErrors) Unwrap() error { return e.err }
 
 // TestHookBeforeRename, if set, runs in WriteAtomic after the temporary
 // file is complete and before it replaces the file; an error aborts the
@@ -259,10 +281,11 @@ func Lookup(f *extras.File, name string) *extras.Entry {
 
 // Conflict checks, under the lock, that entry name of f is still before,
 // as read before a long operation (such as a download); display names the
-// file in the error.
+// file in the error. Returned from the change function of [Store.Update],
+// the error leaves the file as it was.
 func Conflict(display string, f *extras.File, name string, before *extras.Entry) error {
 	if now := Lookup(f, name); !SameEntry(now, before) {
-		return fmt.Errorf("entry %q changed in %s while the archive was downloading (another run or an editor?); nothing was written, run the command again", name, display)
+		return fmt.Errorf("entry %q changed in %s while the archive was downloading (another run or an editor?); run the command again", name, display)
 	}
 	return nil
 }

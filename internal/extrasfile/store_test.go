@@ -3,8 +3,10 @@ package extrasfile_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -28,7 +30,7 @@ func TestUpdate(t *testing.T) {
 	if err != nil || !wrote {
 		t.Fatalf("Update = %v, %v", wrote, err)
 	}
-	f, data, err := st.Load()
+	f, data, err := st.Load(context.Background())
 	if err != nil || !extrasfile.SameEntry(extrasfile.Lookup(f, e.Name), &e) || string(data) != string(f.Encode()) {
 		t.Errorf("after Update: %v\n%s", err, data)
 	}
@@ -41,8 +43,11 @@ func TestUpdate(t *testing.T) {
 	}
 	bad := e
 	bad.SHA256 = "nope"
-	if _, err := st.Update(context.Background(), func(f *extras.File) error { f.Set(bad); return nil }); err == nil || !strings.Contains(err.Error(), "nothing was written") {
-		t.Errorf("invalid Update: %v", err)
+	_, err = st.Update(context.Background(), func(f *extras.File) error { f.Set(bad); return nil })
+	var ice *extrasfile.InvalidChangeError
+	var list extras.ErrorList
+	if err == nil || !strings.Contains(err.Error(), "nothing was written") || !errors.As(err, &ice) || ice.Display != "skus/extras.json" || !errors.As(err, &list) {
+		t.Errorf("invalid Update: %v, want an *InvalidChangeError wrapping the ErrorList", err)
 	}
 	if err := extrasfile.Conflict("x", f, e.Name, nil); err == nil {
 		t.Error("Conflict did not notice the new entry")
@@ -63,12 +68,50 @@ func TestLock(t *testing.T) {
 	if err == nil || !strings.HasPrefix(err.Error(), "another release run (pid ") {
 		t.Errorf("second lock: %v", err)
 	}
+	// The error is typed, with what a tool needs to say how to wait
+	// longer; its message does not say it, since a tool sets the timeout.
+	var lte *extrasfile.LockTimeoutError
+	if !errors.As(fmt.Errorf("wrapped: %w", err), &lte) || lte.Holder != "another release run" || lte.PID != os.Getpid() ||
+		lte.Lock != "x.lock" || lte.Timeout != 100*time.Millisecond {
+		t.Errorf("second lock: %#v, want a *LockTimeoutError with the holder, its pid, the lock and the timeout", err)
+	}
+	want := fmt.Sprintf("another release run (pid %d) holds the lock x.lock: wait for it to finish and run the command again", os.Getpid())
+	if runtime.GOOS != "windows" && err.Error() != want {
+		t.Errorf("second lock:\n got %v\nwant %s", err, want)
+	}
+	if strings.Contains(err.Error(), "-lock-timeout") || strings.Contains(err.Error(), "nothing was") {
+		t.Errorf("the message names a flag or speaks for the tool: %v", err)
+	}
 	l.Release()
 	l, err = extrasfile.AcquireLock(context.Background(), p, "x.lock", extrasfile.LockOptions{Timeout: time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
 	l.Release()
+}
+
+// TestParseErrorWords checks that a file that does not parse is reported
+// in the words of package extras, which name its Go option
+// (Options.AllowInsecure), not a flag of a tool.
+func TestParseErrorWords(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "extras.json")
+	os.WriteFile(p, []byte(`{"a": {"url": "http://127.0.0.1/a.tar.gz", "sha256": "`+sha+`"}}`+"\n"), 0o644)
+	st, err := extrasfile.Open(p, "skus/extras.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _, err = st.Load(context.Background())
+	var pe *extrasfile.ParseError
+	var list extras.ErrorList
+	if !errors.As(err, &pe) || !errors.As(err, &list) {
+		t.Fatalf("Load = %v, want a *ParseError wrapping an ErrorList", err)
+	}
+	if !strings.Contains(err.Error(), "Options.AllowInsecure") || strings.Contains(err.Error(), "-allow-insecure") {
+		t.Errorf("Load: %v", err)
+	}
+	if got := extrasfile.EntryErrors(err); !errors.As(got, &list) || !strings.HasPrefix(got.Error(), `entry "a": URL "http://127.0.0.1/a.tar.gz" is not https`) {
+		t.Errorf("EntryErrors = %v, want the messages without positions, wrapping the ErrorList", got)
+	}
 }
 
 func TestWriteAtomicHook(t *testing.T) {
@@ -127,7 +170,7 @@ func TestStaleTemps(t *testing.T) {
 	if _, err := st.Update(context.Background(), change); err == nil {
 		t.Fatal("Update did not wait for the lock")
 	}
-	if _, _, err := st.Load(); err != nil {
+	if _, _, err := st.Load(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := os.Stat(stale); err != nil {

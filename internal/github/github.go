@@ -158,7 +158,8 @@ const defaultUploadURL = "https://uploads.github.com/"
 func (c *Client) APIURL() string { return c.gh.BaseURL.String() }
 
 // ReleaseByTag returns the release of repository ("owner/name") tagged tag.
-// A missing release or repository gives an error wrapping ErrNotFound.
+// A missing release or repository gives a *NotFoundError, which wraps
+// ErrNotFound.
 func (c *Client) ReleaseByTag(ctx context.Context, repository, tag string) (*Release, error) {
 	owner, name, ok := SplitRepository(repository)
 	if !ok {
@@ -234,6 +235,27 @@ func assetFrom(a *gh.ReleaseAsset) Asset {
 // does not exist (or that the token may not see).
 var ErrNotFound = errors.New("not found")
 
+// NotFoundError is the error of [Client.ReleaseByTag] for a release or
+// repository that GitHub answers 404 for. It wraps ErrNotFound. Its
+// message says what was asked and the answer; what to check depends on
+// where the repository and the tag came from (such as a tool's flags),
+// which the caller knows.
+type NotFoundError struct {
+	Repository string // "owner/name"
+	Tag        string
+	Endpoint   string // the request, such as "GET https://api.github.com/repos/o/r/releases/tags/v1"
+	// Token reports whether the request carried a token: without one, a
+	// private repository looks missing.
+	Token bool
+}
+
+func (e *NotFoundError) Error() string {
+	return fmt.Sprintf("release %q of %s: %v (%s: 404 Not Found)", e.Tag, e.Repository, ErrNotFound, e.Endpoint)
+}
+
+// Unwrap returns ErrNotFound.
+func (e *NotFoundError) Unwrap() error { return ErrNotFound }
+
 // transient reports whether a failed API request may succeed on a retry.
 func transient(resp *gh.Response, err error) bool {
 	if resp != nil && resp.Response != nil {
@@ -258,13 +280,7 @@ func (c *Client) describe(repository, tag string, resp *gh.Response, err error) 
 	var msg string
 	switch {
 	case status == http.StatusNotFound:
-		hint := "check -repo and -tag"
-		if c.token == "" {
-			hint += "; for a private repository set GITHUB_TOKEN"
-		} else {
-			hint += ", and that GITHUB_TOKEN may read the repository"
-		}
-		return fmt.Errorf("release %q of %s: %w (%s: 404 Not Found); %s", tag, repository, ErrNotFound, endpoint, hint)
+		return &NotFoundError{Repository: repository, Tag: tag, Endpoint: endpoint, Token: c.token != ""}
 	case status == http.StatusUnauthorized:
 		msg = "401 Unauthorized; GITHUB_TOKEN is invalid or expired"
 	case errors.As(err, &rle):

@@ -160,9 +160,20 @@ func TestErrors(t *testing.T) {
 	ctx := context.Background()
 
 	_, err = c.ReleaseByTag(ctx, "a/b", "missing")
-	want := `release "missing" of a/b: not found (GET ` + srv.URL + `/repos/a/b/releases/tags/missing: 404 Not Found); check -repo and -tag, and that GITHUB_TOKEN may read the repository`
+	// The message says what was asked and the answer; where the
+	// repository and the tag came from (and so what to check) is the
+	// caller's business, which finds the fields with errors.As.
+	want := `release "missing" of a/b: not found (GET ` + srv.URL + `/repos/a/b/releases/tags/missing: 404 Not Found)`
 	if err == nil || err.Error() != want || !errors.Is(err, github.ErrNotFound) {
 		t.Errorf("missing release:\n got %v\nwant %s", err, want)
+	}
+	var nf *github.NotFoundError
+	if !errors.As(fmt.Errorf("wrapped: %w", err), &nf) || nf.Repository != "a/b" || nf.Tag != "missing" || !nf.Token ||
+		nf.Endpoint != "GET "+srv.URL+"/repos/a/b/releases/tags/missing" {
+		t.Errorf("missing release: %#v, want a *NotFoundError with the repository, the tag, the request and Token set", err)
+	}
+	if strings.Contains(err.Error(), "-repo") || strings.Contains(err.Error(), "-tag") {
+		t.Errorf("missing release: the message names a flag: %v", err)
 	}
 
 	calls.Store(0)

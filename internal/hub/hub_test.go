@@ -1,6 +1,7 @@
 package hub
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"io/fs"
@@ -588,7 +589,7 @@ func TestExtrasBzlAcceptedFiles(t *testing.T) {
 	for _, file := range files {
 		t.Run(filepath.Base(filepath.Dir(file))+"/"+filepath.Base(file), func(t *testing.T) {
 			opts := extras.Options{AllowInsecure: strings.HasSuffix(file, "_insecure.json")}
-			f, err := extras.ParseFile(file, "skus/extras.json", opts)
+			f, err := extras.ParseFile(context.Background(), file, "skus/extras.json", opts)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -1,6 +1,7 @@
 package hub
 
 import (
+	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -196,7 +197,7 @@ func TestNewPlanFromParse(t *testing.T) {
   "alpha": {"url": "https://example.com/a.zip", "sha256": "` + emptyHex + `", "type": "zip",
             "provenance": {"repository": "lowRISC/opentitan", "tag": "v1"}}
 }`
-	f, err := extras.Parse("skus/extras.json", []byte(src), extras.Options{})
+	f, err := extras.Parse(context.Background(), "skus/extras.json", []byte(src), extras.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

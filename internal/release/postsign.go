@@ -2,7 +2,6 @@ package release
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"path"
@@ -105,7 +104,7 @@ func (r *Runner) postsignSetup(ctx context.Context, p *postsign) error {
 		p.branch = cur
 	}
 	if p.branch == "" {
-		return errors.New("HEAD is detached; check out the release branch (git switch release/<artifacts>_<date>_rcNN) or name it with -branch")
+		return settingError("Branch", "HEAD is detached; check out the release branch (git switch release/<artifacts>_<date>_rcNN) or name it with ", "")
 	}
 	if cur != p.branch {
 		return fmt.Errorf("the checked-out branch is %q, not %s; run git switch %s and run again", cur, p.branch, p.branch)
@@ -404,7 +403,7 @@ func (r *Runner) postsignTag(ctx context.Context, p *postsign) error {
 			return err
 		}
 		if rec := s.Postsign.Asset(a.artifact); rec == nil || u != rec.URL {
-			return fmt.Errorf("GitHub serves asset %s at %s, but %s records another URL; fix -server-url (GitHub's web URL) and the entry by hand", a.name, u, r.cfg.ExtrasPath)
+			return settingError("ServerURL", fmt.Sprintf("GitHub serves asset %s at %s, but %s records another URL; fix ", a.name, u, r.cfg.ExtrasPath), " (GitHub's web URL) and the entry by hand")
 		}
 		if err := r.verifyArchive(ctx, u, s.Postsign.Asset(a.artifact).SHA256, "", nil); err != nil {
 			return err
@@ -434,7 +433,7 @@ func (r *Runner) postsignPull(ctx context.Context, p *postsign) error {
 	if pr != nil {
 		r.note("pull request #%d (%s) from %s into %s exists: %s", pr.Number, pr.State, head, r.cfg.Base, r.pullPage(pr.Number))
 	} else {
-		entries, err := r.releaseEntries(p)
+		entries, err := r.releaseEntries(ctx, p)
 		if err != nil && !r.cfg.DryRun {
 			return err
 		}
@@ -466,7 +465,7 @@ func (r *Runner) postsignPull(ctx context.Context, p *postsign) error {
 		r.note("would record the pull request in %s, commit it and push branch %s", r.cfg.StatePath, p.branch)
 		return nil
 	}
-	// The recorded URL is made from -server-url, like every URL this tool
+	// The recorded URL is made from Config.ServerURL, like every URL this tool
 	// commits, never taken from GitHub's answer.
 	s.Postsign.PullRequest = &PullRecord{Number: pr.Number, URL: r.pullPage(pr.Number), Head: head, Base: r.cfg.Base}
 	s.Postsign.Mark(StepPull)
@@ -486,12 +485,12 @@ func (r *Runner) postsignPull(ctx context.Context, p *postsign) error {
 
 // releaseEntries returns the presign and release entries of the release
 // branch's extras.json.
-func (r *Runner) releaseEntries(p *postsign) ([]extras.Entry, error) {
+func (r *Runner) releaseEntries(ctx context.Context, p *postsign) ([]extras.Entry, error) {
 	st, err := r.store(r.git.Dir)
 	if err != nil {
 		return nil, err
 	}
-	f, _, err := st.Load()
+	f, _, err := st.Load(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -530,7 +529,7 @@ func (r *Runner) ensureMergeBranch(ctx context.Context, p *postsign, head string
 		if err != nil {
 			return err
 		}
-		f, perr := extras.Parse(head+":"+r.cfg.ExtrasPath, data, extras.Options{AllowInsecure: r.cfg.Download.AllowInsecure})
+		f, perr := extras.Parse(ctx, head+":"+r.cfg.ExtrasPath, data, extras.Options{AllowInsecure: r.cfg.Download.AllowInsecure})
 		if !ok || perr != nil {
 			return fmt.Errorf("branch %s on %s has no valid %s; delete the branch and run again", head, r.cfg.Remote, r.cfg.ExtrasPath)
 		}
@@ -551,7 +550,7 @@ func (r *Runner) ensureMergeBranch(ctx context.Context, p *postsign, head string
 		return nil
 	}
 	if base == "" {
-		return fmt.Errorf("the base branch %s is not on %s; set -base", r.cfg.Base, r.cfg.Remote)
+		return settingError("Base", fmt.Sprintf("the base branch %s is not on %s; set ", r.cfg.Base, r.cfg.Remote), "")
 	}
 	tmp, err := os.MkdirTemp("", "release-worktree-")
 	if err != nil {

@@ -113,13 +113,13 @@ func dirty(ctx context.Context, repo *gitcli.Repo, what, why string) error {
 func (r *Runner) checkOpenTitan(ctx context.Context) (string, error) {
 	dir := r.cfg.Bazel.Dir
 	if dir == "" {
-		return "", errors.New("the OpenTitan checkout is not set (-opentitan)")
+		return "", settingError("Bazel.Dir", "the OpenTitan checkout is not set (", ")")
 	}
 	if _, err := os.Stat(filepath.Join(dir, "MODULE.bazel")); err != nil {
-		return "", fmt.Errorf("%s has no MODULE.bazel; -opentitan must name an OpenTitan checkout (such as lowRISC/opentitan at earlgrey_1.0.0)", dir)
+		return "", settingError("Bazel.Dir", dir+" has no MODULE.bazel; ", " must name an OpenTitan checkout (such as lowRISC/opentitan at earlgrey_1.0.0)")
 	}
 	if same, _ := samePath(dir, r.git.Dir); same {
-		return "", fmt.Errorf("-opentitan names this checkout (%s); Bazel runs in the OpenTitan checkout, with this one as --override_module=%s", dir, ModuleName)
+		return "", settingError("Bazel.Dir", "", fmt.Sprintf(" names this checkout (%s); Bazel runs in the OpenTitan checkout, with this one as --override_module=%s", dir, ModuleName))
 	}
 	if _, err := os.Stat(filepath.Join(dir, ".git")); err != nil {
 		r.printf("OpenTitan: %s (not a git checkout; its commit is not recorded)", dir)
@@ -152,7 +152,7 @@ func samePath(a, b string) (bool, error) {
 	return os.SameFile(fa, fb), nil
 }
 
-// chooseRC picks the release candidate: -rc if given, else the highest rc
+// chooseRC picks the release candidate: Config.RC unless it is -1, else the highest rc
 // of the day if its presign is unfinished (to resume it), else the next
 // one. It loads the state of the chosen rc's branch, if any.
 func (r *Runner) chooseRC(ctx context.Context, p *presign) error {
@@ -194,7 +194,7 @@ func (r *Runner) chooseRC(ctx context.Context, p *presign) error {
 		}
 	}
 	if p.rc > 99 {
-		return fmt.Errorf("no release candidate number is left for %s (rc99 is taken); use another -date", p.date)
+		return settingError("Date", fmt.Sprintf("no release candidate number is left for %s (rc99 is taken); use another ", p.date), "")
 	}
 	return r.loadPresignState(ctx, p)
 }
@@ -241,7 +241,7 @@ func (r *Runner) branchState(ctx context.Context, p *presign, commit, what strin
 		return nil, err
 	}
 	if !ok {
-		return nil, fmt.Errorf("%s exists but has no %s, so this tool did not make it; delete it or pass another -rc", what, r.cfg.StatePath)
+		return nil, settingError("RC", fmt.Sprintf("%s exists but has no %s, so this tool did not make it; delete it or pass another ", what, r.cfg.StatePath), "")
 	}
 	if s.Set().Name() != p.set.Name() || s.Date != p.date || s.RC != p.rc {
 		return nil, fmt.Errorf("%s has a %s for %s %s rc%02d; it does not belong to this release", what, r.cfg.StatePath, s.Set(), s.Date, s.RC)
@@ -270,18 +270,18 @@ func (r *Runner) presignTag(ctx context.Context, p *presign) error {
 	}
 	switch {
 	case lc != "" && rc != "" && lc != rc:
-		return fmt.Errorf("tag %s is at %s here but at %s on %s; tags are never moved: delete the wrong one by hand if you are sure, or pass another -rc", p.tag, shortSHA(lc), shortSHA(rc), r.cfg.Remote)
+		return settingError("RC", fmt.Sprintf("tag %s is at %s here but at %s on %s; tags are never moved: delete the wrong one by hand if you are sure, or pass another ", p.tag, shortSHA(lc), shortSHA(rc), r.cfg.Remote), "")
 	case lc != "":
 		p.commit = lc
 	case rc != "":
 		p.commit = rc
 	}
 	if p.state != nil && p.state.Presign.Commit != "" && p.commit != "" && p.state.Presign.Commit != p.commit {
-		return fmt.Errorf("tag %s is at %s, but %s on branch %s records commit %s; tags are never moved: investigate, or pass another -rc", p.tag, shortSHA(p.commit), r.cfg.StatePath, p.branch, shortSHA(p.state.Presign.Commit))
+		return settingError("RC", fmt.Sprintf("tag %s is at %s, but %s on branch %s records commit %s; tags are never moved: investigate, or pass another ", p.tag, shortSHA(p.commit), r.cfg.StatePath, p.branch, shortSHA(p.state.Presign.Commit)), "")
 	}
 	if p.commit == "" {
 		if p.state != nil && p.state.Presign.Commit != "" {
-			return fmt.Errorf("tag %s is gone, but branch %s records a build of %s; tags are never re-created: investigate, or pass another -rc", p.tag, p.branch, shortSHA(p.state.Presign.Commit))
+			return settingError("RC", fmt.Sprintf("tag %s is gone, but branch %s records a build of %s; tags are never re-created: investigate, or pass another ", p.tag, p.branch, shortSHA(p.state.Presign.Commit)), "")
 		}
 		p.commit = head
 		if err := r.do(fmt.Sprintf("create the annotated tag %s at %s (HEAD)", p.tag, shortSHA(head)), func() error {
@@ -534,7 +534,7 @@ func (r *Runner) verifiedEntries(ctx context.Context, rel *github.Release, tag s
 			return nil, err
 		}
 		if want := r.downloadURL(tag, a.name); u != want {
-			return nil, fmt.Errorf("GitHub serves asset %s at %s, not at %s; fix -server-url (GitHub's web URL)", a.name, u, want)
+			return nil, settingError("ServerURL", fmt.Sprintf("GitHub serves asset %s at %s, not at %s; fix ", a.name, u, want), " (GitHub's web URL)")
 		}
 		if err := r.verifyArchive(ctx, u, a.sha256, "", func(file string) error {
 			if err := checkBuildFile(file, archiveExt(a.name)); err != nil {

@@ -3,6 +3,8 @@ package release
 import (
 	"bytes"
 	"context"
+	"errors"
+	"fmt"
 	"os"
 	"path"
 	"path/filepath"
@@ -11,6 +13,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/ot-provisioning-exts/ot-provisioning-exts/internal/archive/archivetest"
+	"github.com/ot-provisioning-exts/ot-provisioning-exts/internal/gitcli"
 )
 
 func TestNames(t *testing.T) {
@@ -336,5 +339,43 @@ func TestRefuseSecrets(t *testing.T) {
 	}
 	if err := r.refuseSecrets("x.json", []byte(`{"url": "https://h/p"}`)); err != nil {
 		t.Errorf("refuseSecrets of clean data = %v", err)
+	}
+}
+
+// TestSettingErrors checks the errors that another value of a Config
+// setting fixes: typed, naming the setting as the Config field, and with
+// the name a tool gives the setting (its flag) through Message.
+func TestSettingErrors(t *testing.T) {
+	dir := t.TempDir()
+	ot := filepath.Join(t.TempDir(), "opentitan")
+	os.Mkdir(ot, 0o755)
+	os.WriteFile(filepath.Join(dir, "MODULE.bazel"), nil, 0o644)
+	for _, tc := range []struct {
+		otDir       string
+		want, label string // the message, and with the setting called -opentitan
+	}{
+		{"", "the OpenTitan checkout is not set (Config.Bazel.Dir)", "the OpenTitan checkout is not set (-opentitan)"},
+		{ot, ot + " has no MODULE.bazel; Config.Bazel.Dir must name an OpenTitan checkout (such as lowRISC/opentitan at earlgrey_1.0.0)",
+			ot + " has no MODULE.bazel; -opentitan must name an OpenTitan checkout (such as lowRISC/opentitan at earlgrey_1.0.0)"},
+		{dir, "Config.Bazel.Dir names this checkout (" + dir + "); Bazel runs in the OpenTitan checkout, with this one as --override_module=" + ModuleName,
+			"-opentitan names this checkout (" + dir + "); Bazel runs in the OpenTitan checkout, with this one as --override_module=" + ModuleName},
+	} {
+		r := &Runner{cfg: Config{Bazel: Bazel{Dir: tc.otDir}}, git: &gitcli.Repo{Dir: dir}}
+		_, err := r.checkOpenTitan(context.Background())
+		var se *SettingError
+		if !errors.As(fmt.Errorf("step: %w", err), &se) || se.Setting != "Bazel.Dir" {
+			t.Errorf("checkOpenTitan(%q) = %#v, want a *SettingError for Bazel.Dir", tc.otDir, err)
+			continue
+		}
+		if err.Error() != tc.want {
+			t.Errorf("checkOpenTitan(%q):\n got %v\nwant %s", tc.otDir, err, tc.want)
+		}
+		if got := se.Message("-opentitan"); got != tc.label {
+			t.Errorf("Message(-opentitan):\n got %s\nwant %s", got, tc.label)
+		}
+	}
+	se := settingError("RC", "tag T is gone; pass another ", "")
+	if se.Error() != "tag T is gone; pass another Config.RC" || se.Message("-rc") != "tag T is gone; pass another -rc" {
+		t.Errorf("SettingError: %q, %q", se.Error(), se.Message("-rc"))
 	}
 }

@@ -135,6 +135,31 @@ func (e *StepError) Error() string {
 
 func (e *StepError) Unwrap() error { return e.Err }
 
+// SettingError is a failure that another value of a [Config] setting
+// fixes, such as another Date once every release candidate number of a
+// day is taken. Its message names the setting as the Config field
+// ("Config.Date"); a tool that takes the setting from its command line
+// names its flag instead, with [SettingError.Message].
+type SettingError struct {
+	// Setting is the Config field: "Bazel.Dir", "Date", "RC", "Branch",
+	// "Base" or "ServerURL".
+	Setting string
+	// The message is before, the setting's name, then after.
+	before, after string
+}
+
+// settingError returns a *SettingError for setting whose message is
+// before, the setting's name, then after.
+func settingError(setting, before, after string) *SettingError {
+	return &SettingError{Setting: setting, before: before, after: after}
+}
+
+func (e *SettingError) Error() string { return e.Message("Config." + e.Setting) }
+
+// Message returns the message with the setting called name, such as the
+// flag that sets it.
+func (e *SettingError) Message(name string) string { return e.before + name + e.after }
+
 // printf writes one line of the report.
 func (r *Runner) printf(format string, args ...any) {
 	fmt.Fprintf(r.out, format+"\n", args...)

@@ -14,6 +14,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -83,7 +84,7 @@ func plan(args []string, stdout, stderr io.Writer) error {
 		return errors.New("extras_helper plan: -file is required and takes no arguments")
 	}
 	name := displayName(*file, *display, *workspace)
-	f, err := extras.ParseFile(*file, name, extras.Options{AllowInsecure: *insecure})
+	f, err := extras.ParseFile(context.Background(), *file, name, extras.Options{AllowInsecure: *insecure})
 	if err != nil {
 		return err
 	}

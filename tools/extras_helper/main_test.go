@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -178,7 +179,7 @@ func TestPlan(t *testing.T) {
 	}
 
 	// And the whole plan is the package's plan for the file.
-	f, err := extras.ParseFile(file, "skus/extras.json", extras.Options{})
+	f, err := extras.ParseFile(context.Background(), file, "skus/extras.json", extras.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -235,7 +236,7 @@ func TestPlanErrors(t *testing.T) {
 	}
 
 	// It is the same text as the package's error.
-	_, err := extras.Parse("skus/extras.json", []byte(bad), extras.Options{})
+	_, err := extras.Parse(context.Background(), "skus/extras.json", []byte(bad), extras.Options{})
 	if err == nil || stderr != err.Error()+"\n" {
 		t.Errorf("stderr differs from the parser's error:\n%s\nparser:\n%v", stderr, err)
 	}

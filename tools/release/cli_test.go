@@ -4,11 +4,17 @@ import (
 	"bytes"
 	"context"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/ot-provisioning-exts/ot-provisioning-exts/internal/download"
+	"github.com/ot-provisioning-exts/ot-provisioning-exts/internal/extrasfile"
+	"github.com/ot-provisioning-exts/ot-provisioning-exts/internal/release"
 )
 
 // TestHelp checks -h and --help on the tool and each command.
@@ -206,5 +212,39 @@ func TestEveryFlagIsTested(t *testing.T) {
 				t.Errorf("%s: no test passes -%s", cmd.name, f.Name)
 			}
 		})
+	}
+}
+
+// TestExplain checks that the tool names its flags in the typed errors of
+// the libraries, which do not, wherever they are wrapped.
+func TestExplain(t *testing.T) {
+	for _, tc := range []struct {
+		err  error
+		want string
+	}{
+		{fmt.Errorf("downloading u to verify it: %w", &download.Error{URL: "u", Attempts: 1, Err: &download.TooLargeError{Limit: 100, Announced: 266}}),
+			"downloading u to verify it: u: the archive is too large: its announced size, 266 bytes, is more than the limit of 100 bytes, so nothing was downloaded; raise -max-size if it is really that large"},
+		{&download.Error{URL: "u", Attempts: 1, Err: &download.DeadlineError{Deadline: time.Second, Attempts: 1, Received: 3, Total: -1}},
+			"u: gave up after 1s; the server sent 3 bytes; raise -deadline if the server is just slow"},
+		{&extrasfile.LockTimeoutError{Holder: "another process", Lock: "skus/extras.json.lock", Timeout: 5 * time.Second},
+			"another process holds the lock skus/extras.json.lock: wait for it to finish and run the command again (or raise -lock-timeout, now 5s)"},
+		{&release.StepError{Half: "presign", Step: 1, Name: "tag", Err: &release.SettingError{Setting: "RC"}}, "presign step 1 (tag): -rc"},
+	} {
+		if got := explain(tc.err); got != tc.want {
+			t.Errorf("explain(%v):\n got %s\nwant %s", tc.err, got, tc.want)
+		}
+	}
+	// Every setting's flag exists.
+	for setting, name := range settingFlags {
+		found := false
+		for _, cmd := range commands {
+			fs := flag.NewFlagSet(cmd.name, flag.ContinueOnError)
+			var o options
+			o.register(cmd, fs, &env{getenv: func(string) string { return "" }})
+			found = found || fs.Lookup(strings.TrimPrefix(name, "-")) != nil
+		}
+		if !found {
+			t.Errorf("setting %s: no flag %s", setting, name)
+		}
 	}
 }

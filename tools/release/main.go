@@ -33,6 +33,9 @@ import (
 	"time"
 
 	"github.com/ot-provisioning-exts/ot-provisioning-exts/internal/download"
+	"github.com/ot-provisioning-exts/ot-provisioning-exts/internal/errtext"
+	"github.com/ot-provisioning-exts/ot-provisioning-exts/internal/extras"
+	"github.com/ot-provisioning-exts/ot-provisioning-exts/internal/extrasfile"
 	"github.com/ot-provisioning-exts/ot-provisioning-exts/internal/gitcli"
 	"github.com/ot-provisioning-exts/ot-provisioning-exts/internal/github"
 	"github.com/ot-provisioning-exts/ot-provisioning-exts/internal/release"
@@ -322,11 +325,11 @@ func run(ctx context.Context, args []string, e *env) int {
 		if errors.As(err, &ue) {
 			return usageErr("%s", redact(err.Error(), token))
 		}
-		fmt.Fprintf(e.stderr, "release %s: %s\n", cmd.name, redact(err.Error(), token))
+		fmt.Fprintf(e.stderr, "release %s: %s\n", cmd.name, redact(explain(err), token))
 		return exitFail
 	}
 	if err := cmd.run(ctx, runner); err != nil {
-		msg := redact(err.Error(), token)
+		msg := redact(explain(err), token)
 		fmt.Fprintf(e.stderr, "release %s: %s\n", cmd.name, msg)
 		var se *release.StepError
 		if errors.As(err, &se) && !o.dryRun {
@@ -335,6 +338,45 @@ func run(ctx context.Context, args []string, e *env) int {
 		return exitFail
 	}
 	return exitOK
+}
+
+// settingFlags are the flags that set the release.Config settings that a
+// release.SettingError names.
+var settingFlags = map[string]string{
+	"Bazel.Dir": "-opentitan",
+	"Date":      "-date",
+	"RC":        "-rc",
+	"Branch":    "-branch",
+	"Base":      "-base",
+	"ServerURL": "-server-url",
+}
+
+// explain returns the message of err as the user reads it. The libraries
+// say what happened in their own terms, with typed errors for what a flag
+// changes; this is the one place that names the flags, wherever such an
+// error is in the tree of errors that wrap it.
+func explain(err error) string {
+	msg := errtext.Rewrite(err, func(e error) (string, bool) {
+		switch e := e.(type) {
+		case *download.TooLargeError:
+			return e.Error() + "; raise -max-size if it is really that large", true
+		case *download.DeadlineError:
+			return e.Error() + "; raise -deadline if the server is just slow", true
+		case *extrasfile.LockTimeoutError:
+			return fmt.Sprintf("%v (or raise -lock-timeout, now %s)", e, e.Timeout), true
+		case *release.SettingError:
+			if flag, ok := settingFlags[e.Setting]; ok {
+				return e.Message(flag), true
+			}
+		}
+		return "", false
+	})
+	// The rules of extras.json name the Go option that -allow-insecure sets.
+	var list extras.ErrorList
+	if errors.As(err, &list) {
+		msg = strings.ReplaceAll(msg, "Options.AllowInsecure", "-allow-insecure")
+	}
+	return msg
 }
 
 // usageError is a mistake in the flags.

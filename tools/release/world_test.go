@@ -522,7 +522,7 @@ func (w *world) check() {
 	}
 	// The release tag is on the commit that records the release, and
 	// every entry is an asset as published.
-	f, err := extras.Parse("extras.json", []byte(w.git(w.remote, "show", releaseTag+":skus/extras.json")), extras.Options{AllowInsecure: true})
+	f, err := extras.Parse(context.Background(), "extras.json", []byte(w.git(w.remote, "show", releaseTag+":skus/extras.json")), extras.Options{AllowInsecure: true})
 	if err != nil {
 		t.Fatal(err)
 	}

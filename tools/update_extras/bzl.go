@@ -2,6 +2,7 @@ package main
 
 import (
 	"cmp"
+	"context"
 	"errors"
 	"fmt"
 	"regexp"
@@ -412,7 +413,8 @@ type valueRef struct {
 // at the first URL, since both are derived from those.
 func entryProblems(e extras.Entry, opts extras.Options, posOf func(valueRef) build.Position) []bzlProblem {
 	data := (&extras.File{Entries: []extras.Entry{e}}).Encode()
-	_, err := extras.Parse("entry", data, opts)
+	// One entry parses in microseconds: there is nothing to stop.
+	_, err := extras.Parse(context.Background(), "entry", data, opts)
 	var list extras.ErrorList
 	if err == nil || !errors.As(err, &list) {
 		return nil
@@ -445,7 +447,7 @@ func entryProblems(e extras.Entry, opts extras.Options, posOf func(valueRef) bui
 			fmt.Sscanf(m, "(first at %d:%d)", &line, &col)
 			return fmt.Sprintf("(first at %s)", lineCol(posOf(valueAt(line))))
 		})
-		p := bzlProblem{pos: posOf(valueAt(perr.Pos.Line)), msg: strings.ReplaceAll(msg, "Options.AllowInsecure", "-allow-insecure")}
+		p := bzlProblem{pos: posOf(valueAt(perr.Pos.Line)), msg: allowInsecureFlag(msg)}
 		if !slices.Contains(problems, p) {
 			problems = append(problems, p)
 		}

@@ -48,7 +48,7 @@ func runCheck(ctx context.Context, c *cli, fs *flag.FlagSet, args []string) erro
 	if err != nil {
 		return err
 	}
-	f, data, err := st.Load()
+	f, data, err := st.Load(ctx)
 	if err != nil {
 		return err
 	}
@@ -104,11 +104,11 @@ func runCheck(ctx context.Context, c *cli, fs *flag.FlagSet, args []string) erro
 				label: e.Name, urls: e.URLs, sha256: e.HexSHA256(), typ: e.Type, stripPrefix: e.StripPrefix, mirrors: c.mirrors,
 			})
 			if err != nil {
-				lines[i] <- fmt.Sprintf("FAIL %s: %s", e.Name, err)
+				lines[i] <- fmt.Sprintf("FAIL %s: %s", e.Name, explain(err))
 				return
 			}
 			for _, w := range got.warnings {
-				c.ui.logf("warning: entry %q: %s", e.Name, w)
+				c.ui.logf("warning: entry %q: %s", e.Name, explain(w))
 			}
 			mu.Lock()
 			okCount++

@@ -53,7 +53,7 @@ type fetched struct {
 	size      int64
 	typ       string // the type it was checked as
 	report    *archive.Report
-	warnings  []string
+	warnings  []error // problems that did not fail it, such as a failed mirror with -mirrors=first
 }
 
 // options returns the download options for one transfer.
@@ -89,12 +89,12 @@ func (f *fetcher) fetch(ctx context.Context, spec *archiveSpec) (*fetched, error
 	defer res.Remove()
 	out := &fetched{url: res.URL, sha256: res.SHA256, integrity: res.Integrity, size: res.Size}
 
-	var problems []string
+	var problems []error
 	for _, err := range res.Failed {
 		if spec.mirrors == "all" {
-			problems = append(problems, err.Error())
+			problems = append(problems, err)
 		} else {
-			out.warnings = append(out.warnings, "mirror failed: "+err.Error())
+			out.warnings = append(out.warnings, fmt.Errorf("mirror failed: %w", err))
 		}
 	}
 	if spec.mirrors == "all" {
@@ -104,7 +104,7 @@ func (f *fetcher) fetch(ctx context.Context, spec *archiveSpec) (*fetched, error
 		problems = append(problems, f.verifyMirrors(ctx, spec, rest, res.SHA256)...)
 	}
 	if len(problems) > 0 {
-		return nil, fmt.Errorf("%s (every URL must serve the same archive; fix or remove the failing URLs, or pass -mirrors=first to accept any one)", strings.Join(problems, "; "))
+		return nil, &mirrorsError{problems}
 	}
 
 	out.typ = spec.typ
@@ -117,7 +117,7 @@ func (f *fetcher) fetch(ctx context.Context, spec *archiveSpec) (*fetched, error
 	rep, err := archive.Check(res.Path, out.typ, spec.stripPrefix)
 	switch {
 	case errors.Is(err, archive.ErrUnsupported):
-		out.warnings = append(out.warnings, fmt.Sprintf("the archive was not opened: %v", err))
+		out.warnings = append(out.warnings, fmt.Errorf("the archive was not opened: %w", err))
 	case err != nil:
 		return nil, fmt.Errorf("the archive from %s is not usable: %w", download.Redact(res.URL), err)
 	}
@@ -137,9 +137,9 @@ func (f *fetcher) download(ctx context.Context, spec *archiveSpec, urls []string
 }
 
 // verifyMirrors hashes each of urls concurrently (within the -jobs limit)
-// and returns a problem for each that fails or differs from sha256.
-func (f *fetcher) verifyMirrors(ctx context.Context, spec *archiveSpec, urls []string, sha256 string) []string {
-	problems := make([]string, len(urls))
+// and returns the error of each that fails or differs from sha256.
+func (f *fetcher) verifyMirrors(ctx context.Context, spec *archiveSpec, urls []string, sha256 string) []error {
+	problems := make([]error, len(urls))
 	var wg sync.WaitGroup
 	for i, u := range urls {
 		wg.Go(func() {
@@ -150,10 +150,24 @@ func (f *fetcher) verifyMirrors(ctx context.Context, spec *archiveSpec, urls []s
 			opts := f.options(spec, t)
 			opts.SHA256 = sha256
 			if _, err := download.Verify(ctx, u, opts); err != nil {
-				problems[i] = err.Error()
+				problems[i] = err
 			}
 		})
 	}
 	wg.Wait()
-	return slices.DeleteFunc(problems, func(s string) bool { return s == "" })
+	return slices.DeleteFunc(problems, func(err error) bool { return err == nil })
 }
+
+// mirrorsError is the failure of mirrors that did not all serve the same
+// archive, with -mirrors=all: the error of each failing URL.
+type mirrorsError struct{ errs []error }
+
+func (e *mirrorsError) Error() string {
+	msgs := make([]string, len(e.errs))
+	for i, err := range e.errs {
+		msgs[i] = err.Error()
+	}
+	return strings.Join(msgs, "; ") + " (every URL must serve the same archive; fix or remove the failing URLs, or pass -mirrors=first to accept any one)"
+}
+
+func (e *mirrorsError) Unwrap() []error { return e.errs }

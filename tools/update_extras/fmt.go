@@ -3,15 +3,12 @@ package main
 import (
 	"context"
 	"flag"
-	"fmt"
-
-	"github.com/ot-provisioning-exts/ot-provisioning-exts/internal/extras"
 )
 
 var fmtCommand = &command{
 	name:  "fmt",
 	short: "rewrite the file in the canonical form (what check compares with)",
-	run:   runFmt,
+	edit:  editFmt,
 	long: `
 Rewrites the file in the canonical form of skus/README.md: entries sorted
 by name, keys in a fixed order, "urls" always a list, two-space indent.
@@ -22,22 +19,14 @@ Example:
 `,
 }
 
-func runFmt(ctx context.Context, c *cli, fs *flag.FlagSet, args []string) error {
+// editFmt says what fmt changes: nothing but the form.
+func editFmt(ctx context.Context, c *cli, fs *flag.FlagSet, args []string) (*change, error) {
 	if len(args) > 0 {
-		return usagef("fmt takes no arguments")
+		return nil, usagef("fmt takes no arguments")
 	}
 	st, err := c.openStore()
 	if err != nil {
-		return err
+		return nil, err
 	}
-	wrote, err := st.Update(ctx, func(*extras.File) error { return nil })
-	if err != nil {
-		return err
-	}
-	if wrote {
-		fmt.Fprintf(c.env.stdout, "wrote %s\n", st.Display)
-	} else {
-		fmt.Fprintf(c.env.stdout, "%s is already in the canonical form\n", st.Display)
-	}
-	return nil
+	return &change{st: st, unchanged: st.Display + " is already in the canonical form"}, nil
 }

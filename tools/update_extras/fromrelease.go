@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"slices"
 	"strings"
-	"sync"
 
 	"github.com/ot-provisioning-exts/ot-provisioning-exts/internal/archive"
 	"github.com/ot-provisioning-exts/ot-provisioning-exts/internal/download"
@@ -51,7 +50,7 @@ var fromReleaseCommand = &command{
 			return nil
 		})
 	},
-	run: runFromRelease,
+	edit: editFromRelease,
 	long: `
 Sets entries from the assets of the GitHub release TAG of OWNER/NAME,
 listed through the REST API (GET /repos/OWNER/NAME/releases/tags/TAG).
@@ -88,38 +87,37 @@ type releaseItem struct {
 	name  string
 	typ   string
 	asset github.Asset
-	old   *extras.Entry
-	entry extras.Entry
-	got   *fetched
-	err   error
 }
 
-func runFromRelease(ctx context.Context, c *cli, fs *flag.FlagSet, args []string) error {
+// editFromRelease says what from-release changes: an entry per asset of
+// the release, each downloaded and verified against GitHub's digest
+// before anything is written.
+func editFromRelease(ctx context.Context, c *cli, fs *flag.FlagSet, args []string) (*change, error) {
 	rf := &c.release
 	if rf.repo == "" || rf.tag == "" {
-		return usagef("from-release needs -repo OWNER/NAME and -tag TAG")
+		return nil, usagef("from-release needs -repo OWNER/NAME and -tag TAG")
 	}
 	if _, _, ok := github.SplitRepository(rf.repo); !ok {
-		return usagef("-repo %q is not of the form owner/name", rf.repo)
+		return nil, usagef("-repo %q is not of the form owner/name", rf.repo)
 	}
 	for _, name := range args {
 		if err := extras.ValidName(name); err != nil {
-			return usagef("%v", err)
+			return nil, usagef("%v", err)
 		}
 	}
 	for name := range rf.stripPrefix {
 		if len(args) > 0 && !slices.Contains(args, name) {
-			return usagef("-strip-prefix names %q, which is not among the NAMEs", name)
+			return nil, usagef("-strip-prefix names %q, which is not among the NAMEs", name)
 		}
 	}
 
 	st, err := c.openStore()
 	if err != nil {
-		return err
+		return nil, err
 	}
-	f, _, err := st.Load()
+	f, _, err := st.Load(ctx)
 	if err != nil {
-		return err
+		return nil, err
 	}
 
 	apiURL := rf.apiURL
@@ -130,7 +128,7 @@ func runFromRelease(ctx context.Context, c *cli, fs *flag.FlagSet, args []string
 		apiURL = github.DefaultAPIURL
 	}
 	if err := download.CheckURL(apiURL, c.allowInsecure); err != nil {
-		return fmt.Errorf("GitHub API URL: %w", err)
+		return nil, fmt.Errorf("GitHub API URL: %w", err)
 	}
 	gc, err := github.New(github.Options{
 		APIURL:     apiURL,
@@ -140,11 +138,11 @@ func runFromRelease(ctx context.Context, c *cli, fs *flag.FlagSet, args []string
 		Backoff:    c.backoff,
 	})
 	if err != nil {
-		return err
+		return nil, err
 	}
 	rel, err := gc.ReleaseByTag(ctx, rf.repo, rf.tag)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if rel.Draft {
 		c.ui.logf("warning: release %s of %s is a draft: its download URLs are not public", rel.Tag, rf.repo)
@@ -152,70 +150,55 @@ func runFromRelease(ctx context.Context, c *cli, fs *flag.FlagSet, args []string
 
 	items, err := pickAssets(rel, f, args)
 	if err != nil {
-		return err
-	}
-	for _, it := range items {
-		it.old = extrasfile.Lookup(f, it.name)
-		if d, ok := rf.stripPrefix[it.name]; ok {
-			it.entry.StripPrefix = d
-		} else if it.old != nil {
-			it.entry.StripPrefix = it.old.StripPrefix
-		}
-		if it.old != nil && it.old.Type == it.typ {
-			it.entry.Type = it.typ
-		}
+		return nil, err
 	}
 	for name := range rf.stripPrefix {
 		if !slices.ContainsFunc(items, func(it *releaseItem) bool { return it.name == name }) {
-			return usagef("-strip-prefix names %q, but the release has no asset for it", name)
+			return nil, usagef("-strip-prefix names %q, but the release has no asset for it", name)
 		}
 	}
-
-	fx, err := c.newFetcher()
-	if err != nil {
-		return err
-	}
-	defer fx.close()
-	var wg sync.WaitGroup
+	ch := &change{st: st}
 	for _, it := range items {
-		wg.Go(func() { it.err = fetchAsset(ctx, c, fx, rel, it) })
-	}
-	wg.Wait()
-
-	var failed []string
-	for _, it := range items {
-		if it.err != nil {
-			failed = append(failed, fmt.Sprintf("entry %q: %s", it.name, it.err))
+		a := it.asset
+		ed := &edit{name: it.name, old: extrasfile.Lookup(f, it.name)}
+		ch.edits = append(ch.edits, ed)
+		if ed.err = c.checkAsset(it); ed.err != nil {
+			continue // reported with the failures of the downloads
 		}
-	}
-	if len(failed) > 0 {
-		return fmt.Errorf("%s\nnothing was changed", strings.Join(failed, "\n"))
-	}
-
-	wrote, err := st.Update(ctx, func(f *extras.File) error {
-		for _, it := range items {
-			if err := extrasfile.Conflict(st.Display, f, it.name, it.old); err != nil {
-				return err
+		e := &extras.Entry{
+			Name:       it.name,
+			URLs:       []string{a.URL},
+			Provenance: extras.Provenance{Repository: rel.Repository, Tag: rel.Tag, Asset: a.Name},
+		}
+		if d, ok := rf.stripPrefix[it.name]; ok {
+			e.StripPrefix = d
+		} else if ed.old != nil {
+			e.StripPrefix = ed.old.StripPrefix
+		}
+		if ed.old != nil && ed.old.Type == it.typ {
+			e.Type = it.typ
+		}
+		ed.entry = e
+		ed.fetch = func(ctx context.Context, fx *fetcher) (*fetched, error) {
+			got, err := fx.fetch(ctx, &archiveSpec{
+				label:       it.name,
+				urls:        []string{a.URL},
+				sha256:      a.SHA256,
+				size:        a.Size,
+				typ:         it.typ,
+				stripPrefix: e.StripPrefix,
+				mirrors:     "all",
+			})
+			if errors.Is(err, download.ErrMismatch) {
+				return nil, fmt.Errorf("%w; the download does not match what GitHub reports for asset %s, refusing it", err, a.Name)
 			}
-			f.Set(it.entry)
+			return got, err
 		}
-		return nil
-	})
-	if err != nil {
-		return err
-	}
-	out := c.env.stdout
-	for _, it := range items {
-		printDiff(out, it.name, it.old, &it.entry)
-		printArchive(out, it.got)
-	}
-	printWrote(out, st.Display, wrote)
-	for _, it := range items {
-		if it.asset.SHA256 == "" {
-			fmt.Fprintf(out, "note: GitHub reported no digest for %s; the sha256 of %q was computed from what it served just now: review it before committing.\n", it.asset.Name, it.name)
+		if a.SHA256 == "" {
+			ed.note = fmt.Sprintf("GitHub reported no digest for %s; the sha256 of %q was computed from what it served just now: review it before committing.", a.Name, it.name)
 		}
 	}
-	return nil
+	return ch, nil
 }
 
 // pickAssets maps the release's archive assets to entries: the named ones,
@@ -277,8 +260,10 @@ func pickAssets(rel *github.Release, f *extras.File, names []string) ([]*release
 	return items, nil
 }
 
-// fetchAsset downloads and checks one asset and fills in it.entry.
-func fetchAsset(ctx context.Context, c *cli, fx *fetcher, rel *github.Release, it *releaseItem) error {
+// checkAsset checks, before anything is downloaded, that the asset of it
+// can become an entry: its URL is public and allowed, and GitHub reports a
+// digest to verify the download against (unless -allow-missing-digest).
+func (c *cli) checkAsset(it *releaseItem) error {
 	a := it.asset
 	if msg := c.secretsProblem(a.URL); msg != "" {
 		return fmt.Errorf("asset %s: refusing the browser_download_url that GitHub gives: %s, and a release's download URLs must be public", a.Name, msg)
@@ -298,28 +283,5 @@ func fetchAsset(ctx context.Context, c *cli, fx *fetcher, rel *github.Release, i
 	if err := download.CheckURL(a.URL, c.allowInsecure); err != nil {
 		return fmt.Errorf("asset %s: %w", a.Name, err)
 	}
-	got, err := fx.fetch(ctx, &archiveSpec{
-		label:       it.name,
-		urls:        []string{a.URL},
-		sha256:      a.SHA256,
-		size:        a.Size,
-		typ:         it.typ,
-		stripPrefix: it.entry.StripPrefix,
-		mirrors:     "all",
-	})
-	if err != nil {
-		if errors.Is(err, download.ErrMismatch) {
-			return fmt.Errorf("%w; the download does not match what GitHub reports for asset %s, refusing it", err, a.Name)
-		}
-		return err
-	}
-	for _, w := range got.warnings {
-		c.ui.logf("warning: entry %q: %s", it.name, w)
-	}
-	it.got = got
-	it.entry.Name = it.name
-	it.entry.URLs = []string{a.URL}
-	it.entry.SHA256, it.entry.Integrity = got.sha256, got.integrity
-	it.entry.Provenance = extras.Provenance{Repository: rel.Repository, Tag: rel.Tag, Asset: a.Name}
 	return nil
 }

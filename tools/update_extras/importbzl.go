@@ -7,7 +7,6 @@ import (
 	"os"
 	"slices"
 	"strings"
-	"sync"
 
 	"github.com/ot-provisioning-exts/ot-provisioning-exts/internal/extras"
 	"github.com/ot-provisioning-exts/ot-provisioning-exts/internal/extrasfile"
@@ -28,7 +27,7 @@ var importBzlCommand = &command{
 		fs.BoolVar(&c.importBzl.replace, "replace", c.importBzl.replace, "overwrite entries that the file holds with other content")
 		fs.StringVar(&c.mirrors, "mirrors", c.mirrors, "with -verify: `all` (every URL of an entry must serve its archive) or first (the first URL that works is enough)")
 	},
-	run: runImportBzl,
+	edit: editImportBzl,
 	long: `
 Migrates an ot-sku release branch to extras.json: the archives that its
 extension.bzl lists in the top-level dict literal _ARCHIVES, such as
@@ -72,109 +71,58 @@ Examples:
 `,
 }
 
-// importItem is one entry to import.
-type importItem struct {
-	entry extras.Entry
-	old   *extras.Entry
-	got   *fetched
-	err   error
-}
-
-func runImportBzl(ctx context.Context, c *cli, fs *flag.FlagSet, args []string) error {
+// editImportBzl says what import-bzl changes: the entries of the .bzl
+// file's _ARCHIVES, with -verify each downloaded and checked first.
+func editImportBzl(ctx context.Context, c *cli, fs *flag.FlagSet, args []string) (*change, error) {
 	if len(args) != 1 {
-		return usagef("import-bzl needs exactly one path/to/extension.bzl")
+		return nil, usagef("import-bzl needs exactly one path/to/extension.bzl")
 	}
 	display := args[0]
 	data, err := os.ReadFile(c.userPath(display))
 	if err != nil {
-		return fmt.Errorf("reading %s: %w", display, err)
+		return nil, fmt.Errorf("reading %s: %w", display, err)
 	}
 
 	st, err := c.openStore()
 	if err != nil {
-		return err
+		return nil, err
 	}
 	entries, err := readArchives(display, data, st.Options)
 	if err != nil {
-		return fmt.Errorf("%w\nnothing was changed", err)
+		return nil, err
 	}
 	for _, e := range entries {
 		if err := c.checkSecrets(e.Name, e.URLs); err != nil {
-			return fmt.Errorf("%s: %w", display, err)
+			return nil, fmt.Errorf("%s: %w", display, err)
 		}
 	}
-	f, _, err := st.Load()
+	f, _, err := st.Load(ctx)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	items := make([]*importItem, len(entries))
+	ch := &change{st: st}
 	var differ []string
-	for i, e := range entries {
-		it := &importItem{entry: e, old: extrasfile.Lookup(f, e.Name)}
-		items[i] = it
-		if it.old != nil && !extrasfile.SameEntry(it.old, &it.entry) {
-			differ = append(differ, fmt.Sprintf("entry %q: %s", e.Name, changedFields(it.old, &it.entry)))
+	for _, e := range entries {
+		ed := &edit{name: e.Name, old: extrasfile.Lookup(f, e.Name), entry: &e}
+		if ed.old != nil && !extrasfile.SameEntry(ed.old, ed.entry) {
+			differ = append(differ, fmt.Sprintf("entry %q: %s", e.Name, changedFields(ed.old, ed.entry)))
 		}
-	}
-	if len(differ) > 0 && !c.importBzl.replace {
-		return fmt.Errorf("%s already holds these entries with other content:\n%s\npass -replace to overwrite them; nothing was changed", st.Display, strings.Join(differ, "\n"))
-	}
-
-	if c.importBzl.verify {
-		fx, err := c.newFetcher()
-		if err != nil {
-			return err
-		}
-		defer fx.close()
-		var wg sync.WaitGroup
-		for _, it := range items {
-			wg.Go(func() {
-				e := &it.entry
-				it.got, it.err = fx.fetch(ctx, &archiveSpec{
+		if c.importBzl.verify {
+			ed.fetch = func(ctx context.Context, fx *fetcher) (*fetched, error) {
+				return fx.fetch(ctx, &archiveSpec{
 					label: e.Name, urls: e.URLs, sha256: e.SHA256, typ: e.Type, stripPrefix: e.StripPrefix, mirrors: c.mirrors,
 				})
-			})
-		}
-		wg.Wait()
-		var failed []string
-		for _, it := range items {
-			if it.err != nil {
-				failed = append(failed, fmt.Sprintf("entry %q: %s", it.entry.Name, it.err))
-				continue
-			}
-			for _, w := range it.got.warnings {
-				c.ui.logf("warning: entry %q: %s", it.entry.Name, w)
 			}
 		}
-		if len(failed) > 0 {
-			return fmt.Errorf("%s\nnothing was changed", strings.Join(failed, "\n"))
-		}
+		ch.edits = append(ch.edits, ed)
 	}
-
-	wrote, err := st.Update(ctx, func(f *extras.File) error {
-		for _, it := range items {
-			if err := extrasfile.Conflict(st.Display, f, it.entry.Name, it.old); err != nil {
-				return err
-			}
-			f.Set(it.entry)
-		}
-		return nil
-	})
-	if err != nil {
-		return err
+	if len(differ) > 0 && !c.importBzl.replace {
+		return nil, fmt.Errorf("%s already holds these entries with other content:\n%s\npass -replace to overwrite them", st.Display, strings.Join(differ, "\n"))
 	}
-	out := c.env.stdout
-	for _, it := range items {
-		printDiff(out, it.entry.Name, it.old, &it.entry)
-		if it.got != nil {
-			printArchive(out, it.got)
-		}
+	if !c.importBzl.verify {
+		ch.wroteNote = fmt.Sprintf("nothing was downloaded: the hashes are those of %s. Run update_extras check (or import-bzl -verify) to verify the archives before committing.", display)
 	}
-	printWrote(out, st.Display, wrote)
-	if wrote && !c.importBzl.verify {
-		fmt.Fprintf(out, "note: nothing was downloaded: the hashes are those of %s. Run update_extras check (or import-bzl -verify) to verify the archives before committing.\n", display)
-	}
-	return nil
+	return ch, nil
 }
 
 // changedFields names the fields in which prev and next differ, as in

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -57,7 +58,7 @@ func TestImportBzlGolden(t *testing.T) {
 	testtools.CheckGolden(t, filepath.Join(dir, "stdout.golden"), []byte(r.stdout))
 
 	// The result is a valid checked-in file, in the canonical form.
-	f, err := extras.Parse("extras.json", got, extras.Options{})
+	f, err := extras.Parse(context.Background(), "extras.json", got, extras.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -228,7 +229,7 @@ func TestImportBzlFailures(t *testing.T) {
 		{name: "entry with other content", extras: fmt.Sprintf(entryTemplate, "a.tar.gz", "$OTHER"), bzl: "_ARCHIVES = {\n" + entry + "}\n",
 			stderr: []string{"update_extras import-bzl: skus/extras.json already holds these entries with other content:\n" +
 				"entry \"perso_release\": url, sha256, integrity and strip_prefix differ\n" +
-				"pass -replace to overwrite them; nothing was changed\n"}},
+				"pass -replace to overwrite them\nnothing was changed\n"}},
 
 		// -verify.
 		{name: "verify: hash differs", args: []string{"-verify", "extension.bzl"},
@@ -348,7 +349,7 @@ _ARCHIVES = {
 	}
 	entries := func(w *workspace) []extras.Entry {
 		w.t.Helper()
-		f, err := extras.Parse("extras.json", w.readExtras(), extras.Options{AllowInsecure: true})
+		f, err := extras.Parse(context.Background(), "extras.json", w.readExtras(), extras.Options{AllowInsecure: true})
 		if err != nil {
 			w.t.Fatal(err)
 		}

@@ -82,8 +82,12 @@ type command struct {
 	args    string // the synopsis after the name
 	short   string // one line for the command list
 	long    string // the help text after the synopsis
-	run     func(ctx context.Context, c *cli, fs *flag.FlagSet, args []string) error
-	flags   func(c *cli, fs *flag.FlagSet) // registers the command's own flags
+	// run runs a command that does not change the file (check); edit
+	// says what a command that changes it asks for, and runEdit
+	// (write.go) does the rest, the same way for all of them.
+	run   func(ctx context.Context, c *cli, fs *flag.FlagSet, args []string) error
+	edit  func(ctx context.Context, c *cli, fs *flag.FlagSet, args []string) (*change, error)
+	flags func(c *cli, fs *flag.FlagSet) // registers the command's own flags
 	// downloads says whether the download flags apply.
 	downloads bool
 }
@@ -201,12 +205,12 @@ func run(ctx context.Context, args []string, e *env) int {
 	case err == nil:
 		return exitOK
 	case errors.As(err, &ue) || isFlagError(err):
-		fmt.Fprintf(e.stderr, "update_extras %s: %s\nRun 'update_extras %s -h' for usage.\n", cmd.name, c.redact(err.Error()), cmd.name)
+		fmt.Fprintf(e.stderr, "update_extras %s: %s\nRun 'update_extras %s -h' for usage.\n", cmd.name, c.redact(explain(err)), cmd.name)
 		return exitUsage
 	case errors.Is(err, errReported):
 		return exitFail
 	default:
-		fmt.Fprintf(e.stderr, "update_extras %s: %s\n", cmd.name, c.redact(err.Error()))
+		fmt.Fprintf(e.stderr, "update_extras %s: %s\n", cmd.name, c.redact(explain(err)))
 		return exitFail
 	}
 }
@@ -288,8 +292,6 @@ type cli struct {
 	offline   bool
 
 	token string // GITHUB_TOKEN
-
-	ctx context.Context // the command's context, which SIGINT and SIGTERM cancel (cancel.go)
 }
 
 func newCLI(e *env) *cli {

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"slices"
 
-	"github.com/ot-provisioning-exts/ot-provisioning-exts/internal/extras"
 	"github.com/ot-provisioning-exts/ot-provisioning-exts/internal/extrasfile"
 )
 
@@ -14,7 +13,7 @@ var removeCommand = &command{
 	name:  "remove",
 	args:  "NAME...",
 	short: "delete entries",
-	run:   runRemove,
+	edit:  editRemove,
 	long: `
 Deletes the named entries from the file. Every NAME must be an entry;
 if one is not, nothing is removed.
@@ -24,39 +23,27 @@ Example:
 `,
 }
 
-func runRemove(ctx context.Context, c *cli, fs *flag.FlagSet, args []string) error {
+// editRemove says what remove changes: the named entries go.
+func editRemove(ctx context.Context, c *cli, fs *flag.FlagSet, args []string) (*change, error) {
 	if len(args) == 0 {
-		return usagef("remove needs at least one entry NAME")
+		return nil, usagef("remove needs at least one entry NAME")
 	}
 	names := slices.Compact(slices.Sorted(slices.Values(args)))
 	st, err := c.openStore()
 	if err != nil {
-		return err
+		return nil, err
 	}
-	f, _, err := st.Load()
+	f, _, err := st.Load(ctx)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	olds := make([]*extras.Entry, len(names))
-	for i, name := range names {
-		if olds[i] = extrasfile.Lookup(f, name); olds[i] == nil {
-			return fmt.Errorf("no entry %q in %s; %s. Nothing was changed", name, st.Display, entryList(f))
+	ch := &change{st: st}
+	for _, name := range names {
+		old := extrasfile.Lookup(f, name)
+		if old == nil {
+			return nil, fmt.Errorf("no entry %q in %s; %s", name, st.Display, entryList(f))
 		}
+		ch.edits = append(ch.edits, &edit{name: name, old: old})
 	}
-	wrote, err := st.Update(ctx, func(f *extras.File) error {
-		for _, name := range names {
-			if !f.Remove(name) {
-				return fmt.Errorf("entry %q disappeared from %s meanwhile (another run or an editor?); nothing was changed", name, st.Display)
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		return err
-	}
-	for i, name := range names {
-		printDiff(c.env.stdout, name, olds[i], nil)
-	}
-	printWrote(c.env.stdout, st.Display, wrote)
-	return nil
+	return ch, nil
 }

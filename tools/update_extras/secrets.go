@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 
@@ -56,7 +57,7 @@ func (c *cli) checkSecrets(name string, urls []string) error {
 		}
 	}
 	if len(problems) > 0 {
-		return fmt.Errorf("%s\nnothing was changed", strings.Join(problems, "\n"))
+		return errors.New(strings.Join(problems, "\n"))
 	}
 	return nil
 }

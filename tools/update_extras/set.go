@@ -38,7 +38,7 @@ var setCommand = &command{
 		fs.StringVar(&c.set.asset, "asset", c.set.asset, "provenance: release asset `file` name")
 		fs.StringVar(&c.mirrors, "mirrors", c.mirrors, "`all` (every URL must serve the same archive) or first (the first URL that works is enough)")
 	},
-	run: runSet,
+	edit: editSet,
 	long: `
 Adds entry NAME to the file, or replaces it, with the archive at URL;
 further URLs are mirrors of the same file, in order of preference.
@@ -78,31 +78,33 @@ Examples:
 `,
 }
 
-func runSet(ctx context.Context, c *cli, fs *flag.FlagSet, args []string) error {
+// editSet says what set changes: entry NAME, whose archive is
+// downloaded and checked before it is written.
+func editSet(ctx context.Context, c *cli, fs *flag.FlagSet, args []string) (*change, error) {
 	if len(args) < 2 {
-		return usagef("set needs an entry NAME and at least one URL")
+		return nil, usagef("set needs an entry NAME and at least one URL")
 	}
 	name, urls := args[0], args[1:]
 	if err := extras.ValidName(name); err != nil {
-		return usagef("%v", err)
+		return nil, usagef("%v", err)
 	}
 	want, err := parseDigest(c.set.sha256)
 	if err != nil {
-		return usagef("-sha256: %v", err)
+		return nil, usagef("-sha256: %v", err)
 	}
 	given := flagsGiven(fs)
 
 	st, err := c.openStore()
 	if err != nil {
-		return err
+		return nil, err
 	}
-	f, _, err := st.Load()
+	f, _, err := st.Load(ctx)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	old := extrasfile.Lookup(f, name)
 
-	e := extras.Entry{Name: name, URLs: urls}
+	e := &extras.Entry{Name: name, URLs: urls}
 	if old != nil {
 		e.StripPrefix, e.Type = old.StripPrefix, old.Type
 	}
@@ -127,54 +129,30 @@ func runSet(ctx context.Context, c *cli, fs *flag.FlagSet, args []string) error 
 		e.Provenance.Asset = c.set.asset
 	}
 	if err := c.checkSecrets(name, urls); err != nil {
-		return err
-	}
-	if err := validateEntry(e, st.Options); err != nil {
-		return err
+		return nil, err
 	}
 
 	pinned := false
 	if want == "" && old != nil && !c.set.rehash && slices.ContainsFunc(urls, func(u string) bool { return slices.Contains(old.URLs, u) }) {
 		want, pinned = old.HexSHA256(), true
 	}
-
-	fx, err := c.newFetcher()
-	if err != nil {
-		return err
-	}
-	defer fx.close()
-	got, err := fx.fetch(ctx, &archiveSpec{
-		label: name, urls: urls, sha256: want, typ: e.Type, stripPrefix: e.StripPrefix, mirrors: c.mirrors,
-	})
-	if err != nil {
-		if pinned && errors.Is(err, download.ErrMismatch) {
-			return fmt.Errorf("entry %q: %w\nThe entry pins this URL to sha256 %s, but it now serves other bytes: the archive changed upstream. If that is expected, run again with -rehash; nothing was changed", name, err, want)
+	ed := &edit{name: name, old: old, entry: e}
+	ed.fetch = func(ctx context.Context, fx *fetcher) (*fetched, error) {
+		got, err := fx.fetch(ctx, &archiveSpec{
+			label: name, urls: urls, sha256: want, typ: e.Type, stripPrefix: e.StripPrefix, mirrors: c.mirrors,
+		})
+		if err != nil {
+			if pinned && errors.Is(err, download.ErrMismatch) {
+				return nil, fmt.Errorf("%w\nThe entry pins this URL to sha256 %s, but it now serves other bytes: the archive changed upstream. If that is expected, run again with -rehash", err, want)
+			}
+			return nil, err
 		}
-		return fmt.Errorf("entry %q: %w; nothing was changed", name, err)
-	}
-	for _, w := range got.warnings {
-		c.ui.logf("warning: entry %q: %s", name, w)
-	}
-	e.SHA256, e.Integrity = got.sha256, got.integrity
-
-	wrote, err := st.Update(ctx, func(f *extras.File) error {
-		if err := extrasfile.Conflict(st.Display, f, name, old); err != nil {
-			return err
+		if want == "" {
+			ed.note = fmt.Sprintf("the sha256 of %q was computed from what %s served just now, and nothing else vouches for it: review it (for example against the digest on the release page) before committing.", name, download.Redact(got.url))
 		}
-		f.Set(e)
-		return nil
-	})
-	if err != nil {
-		return err
+		return got, nil
 	}
-	out := c.env.stdout
-	printDiff(out, name, old, &e)
-	printArchive(out, got)
-	printWrote(out, st.Display, wrote)
-	if want == "" {
-		fmt.Fprintf(out, "note: the sha256 of %q was computed from what %s served just now, and nothing else vouches for it: review it (for example against the digest on the release page) before committing.\n", name, download.Redact(got.url))
-	}
-	return nil
+	return &change{st: st, edits: []*edit{ed}}, nil
 }
 
 // printArchive describes a checked archive in one line.
@@ -190,14 +168,6 @@ func printArchive(w io.Writer, got *fetched) {
 	}
 	fmt.Fprintf(w, "archive: %s, %d bytes, %s, %s, %s, %s unpacked; top level: %s\n",
 		got.typ, got.size, plural(r.Files, "file"), plural(r.Dirs, "directory"), plural(r.Symlinks, "link"), size(r.Size), top)
-}
-
-func printWrote(w io.Writer, display string, wrote bool) {
-	if wrote {
-		fmt.Fprintf(w, "wrote %s\n", display)
-	} else {
-		fmt.Fprintf(w, "%s is unchanged\n", display)
-	}
 }
 
 func plural(n int, what string) string {
@@ -231,18 +201,6 @@ func parseDigest(s string) (string, error) {
 		return "", fmt.Errorf("%q is neither 64 hex digits nor sha256-<base64>", s)
 	}
 	return s, nil
-}
-
-// validateEntry checks e (without its hashes, which are not known yet)
-// against the file format, so that a bad URL, strip prefix or type is
-// reported before anything is downloaded.
-func validateEntry(e extras.Entry, opts extras.Options) error {
-	e.SHA256, e.Integrity = strings.Repeat("0", 64), ""
-	f := &extras.File{Entries: []extras.Entry{e}}
-	if _, err := extras.Parse("entry", f.Encode(), opts); err != nil {
-		return fmt.Errorf("invalid entry; nothing was changed:\n%s", extrasfile.EntryErrors(err))
-	}
-	return nil
 }
 
 // githubProvenance returns the provenance of a GitHub release download

@@ -23,7 +23,7 @@ func (c *cli) openStore() (*extrasfile.Store, error) {
 		}
 		return nil, err
 	}
-	st.Options = extras.Options{AllowInsecure: c.allowInsecure, Context: c.ctx} // a signal stops parsing
+	st.Options = extras.Options{AllowInsecure: c.allowInsecure}
 	st.LockTimeout = c.lockTimeout
 	st.Holder = "another update_extras run"
 	st.Notify = c.ui.logf

@@ -207,74 +207,74 @@ func TestSetFailures(t *testing.T) {
 		requests map[string]int // path -> requests
 	}{
 		{name: "404", args: []string{"perso_release", "$SRV/missing.tar.gz"},
-			stderr:   []string{`^update_extras set: entry "perso_release": http://127\.0\.0\.1:\d+/missing\.tar\.gz: 404 Not Found; nothing was changed\n$`},
+			stderr:   []string{`^update_extras set: entry "perso_release": http://127\.0\.0\.1:\d+/missing\.tar\.gz: 404 Not Found\nnothing was changed\n$`},
 			requests: map[string]int{"/missing.tar.gz": 1}},
 		{name: "500 until the retries run out", args: []string{"perso_release", "$SRV/status/500/a.tar.gz"},
 			stderr: []string{
 				`^perso_release: downloading http://127\.0\.0\.1:\d+/status/500/a\.tar\.gz\n`,
 				`perso_release: http://127\.0\.0\.1:\d+/status/500/a\.tar\.gz: 500 Internal Server Error; retrying in 1ms \(attempt 2 of 4\)\n`,
-				`update_extras set: entry "perso_release": http://127\.0\.0\.1:\d+/status/500/a\.tar\.gz: 500 Internal Server Error \(gave up after 4 attempts\); nothing was changed\n$`},
+				`update_extras set: entry "perso_release": http://127\.0\.0\.1:\d+/status/500/a\.tar\.gz: 500 Internal Server Error \(gave up after 4 attempts\)\nnothing was changed\n$`},
 			requests: map[string]int{"/status/500/a.tar.gz": 4}},
 		{name: "403 is not retried", args: []string{"perso_release", "$SRV/status/403/a.tar.gz"},
-			stderr:   []string{`: 403 Forbidden; nothing was changed\n$`},
+			stderr:   []string{`: 403 Forbidden\nnothing was changed\n$`},
 			requests: map[string]int{"/status/403/a.tar.gz": 1}},
 		{name: "truncated download", files: map[string][]byte{"a.tar.gz": goodTarGz}, args: []string{"perso_release", "$SRV/truncate/a.tar.gz", "-retries", "1"},
-			stderr:   []string{fmt.Sprintf(`/truncate/a\.tar\.gz: truncated download: got %d of %d bytes \(gave up after 2 attempts\); nothing was changed\n$`, len(goodTarGz)/2, len(goodTarGz))},
+			stderr:   []string{fmt.Sprintf(`/truncate/a\.tar\.gz: truncated download: got %d of %d bytes \(gave up after 2 attempts\)\nnothing was changed\n$`, len(goodTarGz)/2, len(goodTarGz))},
 			requests: map[string]int{"/truncate/a.tar.gz": 2}},
 		{name: "expected hash differs", files: map[string][]byte{"a.tar.gz": goodTarGz},
 			args:     []string{"perso_release", "$SRV/a.tar.gz", "-sha256", hexSHA(other)},
-			stderr:   []string{fmt.Sprintf(`/a\.tar\.gz: sha256 mismatch: got %s \(%d bytes\), want %s; nothing was changed\n$`, hexSHA(goodTarGz), len(goodTarGz), hexSHA(other))},
+			stderr:   []string{fmt.Sprintf(`/a\.tar\.gz: sha256 mismatch: got %s \(%d bytes\), want %s\nnothing was changed\n$`, hexSHA(goodTarGz), len(goodTarGz), hexSHA(other))},
 			requests: map[string]int{"/a.tar.gz": 1}},
 		{name: "pinned URL serves other bytes", files: map[string][]byte{"a.tar.gz": goodTarGz},
 			extras: fmt.Sprintf(entryTemplate, "a.tar.gz", hexSHA(other)),
 			args:   []string{"perso_release", "$SRV/a.tar.gz"},
-			stderr: []string{`sha256 mismatch`, `\nThe entry pins this URL to sha256 ` + hexSHA(other) + `, but it now serves other bytes: the archive changed upstream\. If that is expected, run again with -rehash; nothing was changed\n$`}},
+			stderr: []string{`sha256 mismatch`, `\nThe entry pins this URL to sha256 ` + hexSHA(other) + `, but it now serves other bytes: the archive changed upstream\. If that is expected, run again with -rehash\nnothing was changed\n$`}},
 		{name: "strip_prefix absent", files: map[string][]byte{"a.tar.gz": goodTarGz},
 			args:   []string{"perso_release", "$SRV/a.tar.gz", "-strip-prefix", "perso"},
-			stderr: []string{`^update_extras set: entry "perso_release": the archive from http://127\.0\.0\.1:\d+/a\.tar\.gz is not usable: strip_prefix "perso" is not a directory in the archive; its top level holds "rel-1\.0"; nothing was changed\n$`}},
+			stderr: []string{`^update_extras set: entry "perso_release": the archive from http://127\.0\.0\.1:\d+/a\.tar\.gz is not usable: strip_prefix "perso" is not a directory in the archive; its top level holds "rel-1\.0"\nnothing was changed\n$`}},
 		{name: "entry's strip_prefix absent from the new archive", files: map[string][]byte{"b.tar.gz": other},
 			extras: fmt.Sprintf(entryTemplate, "a.tar.gz", hexSHA(goodTarGz)),
 			args:   []string{"perso_release", "$SRV/b.tar.gz"},
-			stderr: []string{`strip_prefix "rel-1\.0" is not a directory in the archive; its top level holds "rel-2\.0"; nothing was changed\n$`}},
+			stderr: []string{`strip_prefix "rel-1\.0" is not a directory in the archive; its top level holds "rel-2\.0"\nnothing was changed\n$`}},
 		{name: "member escapes through ..", files: map[string][]byte{"a.tar.gz": at.TarGz(at.File("ok", "x"), at.File("../evil", "x"))},
 			args:   []string{"perso_release", "$SRV/a.tar.gz"},
-			stderr: []string{`is not usable: member "\.\./evil" escapes the archive root through "\.\."; nothing was changed\n$`}},
+			stderr: []string{`is not usable: member "\.\./evil" escapes the archive root through "\.\."\nnothing was changed\n$`}},
 		{name: "absolute member", files: map[string][]byte{"a.tar.xz": at.TarXz(at.File("/etc/passwd", "x"))},
 			args:   []string{"perso_release", "$SRV/a.tar.xz"},
-			stderr: []string{`is not usable: member "/etc/passwd" has an absolute path; archives must hold only relative paths; nothing was changed\n$`}},
+			stderr: []string{`is not usable: member "/etc/passwd" has an absolute path; archives must hold only relative paths\nnothing was changed\n$`}},
 		{name: "symlink outside", files: map[string][]byte{"a.zip": at.Zip(at.File("d/f", "x"), at.Symlink("d/l", "../../x"))},
 			args:   []string{"perso_release", "$SRV/a.zip"},
-			stderr: []string{`is not usable: symlink "d/l" points to "\.\./\.\./x", outside the archive; nothing was changed\n$`}},
+			stderr: []string{`is not usable: symlink "d/l" points to "\.\./\.\./x", outside the archive\nnothing was changed\n$`}},
 		{name: "not an archive, right hash", files: map[string][]byte{"a.tar.gz": noise},
 			args:   []string{"perso_release", "$SRV/a.tar.gz", "-sha256", hexSHA(noise)},
-			stderr: []string{`is not usable: not a tar\.gz archive: gzip: invalid header; nothing was changed\n$`}},
+			stderr: []string{`is not usable: not a tar\.gz archive: gzip: invalid header\nnothing was changed\n$`}},
 		{name: "truncated archive", files: map[string][]byte{"a.tar.gz": goodTarGz[:len(goodTarGz)-20]},
 			args:   []string{"perso_release", "$SRV/a.tar.gz"},
-			stderr: []string{`is not usable: the tar\.gz archive is truncated: unexpected EOF; nothing was changed\n$`}},
+			stderr: []string{`is not usable: the tar\.gz archive is truncated: unexpected EOF\nnothing was changed\n$`}},
 		{name: "type from the flag", files: map[string][]byte{"a.tar.gz": goodTarGz},
 			args:   []string{"perso_release", "$SRV/a.tar.gz", "-type", "zip"},
-			stderr: []string{`is not usable: not a zip archive: zip: not a valid zip file; nothing was changed\n$`}},
+			stderr: []string{`is not usable: not a zip archive: zip: not a valid zip file\nnothing was changed\n$`}},
 		{name: "mirror serves other bytes", files: map[string][]byte{"a.tar.gz": goodTarGz, "m/a.tar.gz": other},
 			args:   []string{"perso_release", "$SRV/a.tar.gz", "$SRV/m/a.tar.gz"},
-			stderr: []string{`^update_extras set: entry "perso_release": http://127\.0\.0\.1:\d+/m/a\.tar\.gz: sha256 mismatch: got ` + hexSHA(other) + ` \(\d+ bytes\), want ` + hexSHA(goodTarGz) + ` \(every URL must serve the same archive; fix or remove the failing URLs, or pass -mirrors=first to accept any one\); nothing was changed\n$`}},
+			stderr: []string{`^update_extras set: entry "perso_release": http://127\.0\.0\.1:\d+/m/a\.tar\.gz: sha256 mismatch: got ` + hexSHA(other) + ` \(\d+ bytes\), want ` + hexSHA(goodTarGz) + ` \(every URL must serve the same archive; fix or remove the failing URLs, or pass -mirrors=first to accept any one\)\nnothing was changed\n$`}},
 		{name: "first URL 404", files: map[string][]byte{"m/a.tar.gz": goodTarGz},
 			args:   []string{"perso_release", "$SRV/a.tar.gz", "$SRV/m/a.tar.gz"},
 			stderr: []string{`^update_extras set: entry "perso_release": http://127\.0\.0\.1:\d+/a\.tar\.gz: 404 Not Found \(every URL must serve the same archive`}},
 		{name: "slow server", args: []string{"perso_release", "$SRV/slow/a.tar.gz", "-timeout", "50ms", "-retries", "1"},
-			stderr:   []string{`/slow/a\.tar\.gz: timed out: no response within 50ms \(gave up after 2 attempts\); nothing was changed\n$`},
+			stderr:   []string{`/slow/a\.tar\.gz: timed out: no response within 50ms \(gave up after 2 attempts\)\nnothing was changed\n$`},
 			requests: map[string]int{"/slow/a.tar.gz": 2}},
 		{name: "type unknown", files: map[string][]byte{"a.bin": goodTarGz},
 			args:   []string{"perso_release", "$SRV/a.bin"},
-			stderr: []string{`cannot tell the archive type of http://127\.0\.0\.1:\d+/a\.bin from its name \(no known extension such as \.tar\.gz\); set the entry's type with set -type; nothing was changed\n$`}},
+			stderr: []string{`cannot tell the archive type of http://127\.0\.0\.1:\d+/a\.bin from its name \(no known extension such as \.tar\.gz\); set the entry's type with set -type\nnothing was changed\n$`}},
 		{name: "bad strip_prefix", args: []string{"perso_release", "https://example.com/a.tar.gz", "-strip-prefix", "/abs"},
-			stderr: []string{`^update_extras set: invalid entry; nothing was changed:\nentry "perso_release": strip_prefix "/abs" starts with "/", but it must be a clean relative path; write it as "abs"\n$`}},
+			stderr: []string{`^update_extras set: invalid entry:\nentry "perso_release": strip_prefix "/abs" starts with "/", but it must be a clean relative path; write it as "abs"\nnothing was changed\n$`}},
 		{name: "bad URL", args: []string{"perso_release", "https://user:pw@example.com/a.tar.gz"},
 			stderr: []string{`^update_extras set: entry "perso_release": URL "https://REDACTED@example\.com/a\.tar\.gz" carries credentials \(user information\); extras\.json is committed, so it must not hold secrets: use a URL without them\nnothing was changed\n$`}},
 		{name: "file does not parse", extras: "{\n  \"perso_release\": {\"urls\": []}\n}\n", files: map[string][]byte{"a.tar.gz": goodTarGz},
 			args: []string{"perso_release", "$SRV/a.tar.gz"},
 			stderr: []string{`^update_extras set: skus/extras.json does not parse; fix these problems first:\n` +
 				`skus/extras.json:2:3: entry "perso_release": missing hash; run bazel run //tools:update_extras -- set perso_release <url>\n` +
-				`skus/extras.json:2:29: entry "perso_release": "urls" is empty; list at least one URL of the archive\n$`}},
+				`skus/extras.json:2:29: entry "perso_release": "urls" is empty; list at least one URL of the archive\nnothing was changed\n$`}},
 		{name: "reserved name", args: []string{"provisioning_exts", "https://example.com/a.tar.gz"}, code: exitUsage,
 			stderr: []string{`^update_extras set: repository name "provisioning_exts" is reserved: the ot_provisioning_exts module uses it itself \(for a repository, or a file of the hub\)\n`}},
 	}
@@ -323,7 +323,7 @@ func TestSetSuccess(t *testing.T) {
 			t.Errorf("%d requests, want 2", n)
 		}
 		matchAll(t, "stderr", r.stderr, []string{`/flaky/1/a\.tar\.gz: 503 Service Unavailable; retrying in 1ms \(attempt 2 of 4\)`})
-		f, err := extras.Parse("extras.json", w.readExtras(), extras.Options{AllowInsecure: true})
+		f, err := extras.Parse(context.Background(), "extras.json", w.readExtras(), extras.Options{AllowInsecure: true})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -476,7 +476,7 @@ func TestRemove(t *testing.T) {
 	w := newWorkspace(t, fmt.Sprintf(entryTemplate, "a.tar.gz", hexSHA(goodTarGz)))
 	before := w.readExtras()
 	r := w.run("remove", "perso_release", "rom_ext")
-	if want := "update_extras remove: no entry \"rom_ext\" in skus/extras.json; its entries are perso_release. Nothing was changed\n"; r.code != exitFail || r.stderr != want {
+	if want := "update_extras remove: no entry \"rom_ext\" in skus/extras.json; its entries are perso_release\nnothing was changed\n"; r.code != exitFail || r.stderr != want {
 		t.Errorf("exit %d, stderr %q, want %q", r.code, r.stderr, want)
 	}
 	if !bytes.Equal(before, w.readExtras()) {
@@ -493,7 +493,7 @@ func TestMissingFile(t *testing.T) {
 	w := newWorkspace(t, "{}\n")
 	os.Remove(w.extrasPath())
 	r := w.run("remove", "x")
-	if want := "update_extras remove: skus/extras.json does not exist; run from the repository root (or with bazel run), or name the file with -file\n"; r.stderr != want || r.code != exitFail {
+	if want := "update_extras remove: skus/extras.json does not exist; run from the repository root (or with bazel run), or name the file with -file\nnothing was changed\n"; r.stderr != want || r.code != exitFail {
 		t.Errorf("exit %d, stderr %q", r.code, r.stderr)
 	}
 }
@@ -528,7 +528,7 @@ func TestLockHeld(t *testing.T) {
 	}
 	r := w.run("remove", "perso_release", "-lock-timeout", "200ms")
 	want := fmt.Sprintf("waiting for another update_extras run (pid %d), which holds the lock skus/extras.json.lock\n"+
-		"update_extras remove: another update_extras run (pid %d) holds the lock skus/extras.json.lock; nothing was changed: wait for it to finish and run the command again (or raise -lock-timeout, now 200ms)\n", os.Getpid(), os.Getpid())
+		"update_extras remove: another update_extras run (pid %d) holds the lock skus/extras.json.lock: wait for it to finish and run the command again (or raise -lock-timeout, now 200ms)\nnothing was changed\n", os.Getpid(), os.Getpid())
 	if r.code != exitFail || r.stderr != want {
 		t.Errorf("exit %d, stderr:\n%s\nwant:\n%s", r.code, r.stderr, want)
 	}
@@ -574,7 +574,7 @@ func TestConcurrentRuns(t *testing.T) {
 			t.Errorf("set %s: exit %d: %s", names[i], r.code, r.stderr)
 		}
 	}
-	f, err := extras.Parse("extras.json", w.readExtras(), extras.Options{AllowInsecure: true})
+	f, err := extras.Parse(context.Background(), "extras.json", w.readExtras(), extras.Options{AllowInsecure: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -605,7 +605,7 @@ func TestAtomicWrite(t *testing.T) {
 	}
 	defer func() { extrasfile.TestHookBeforeRename = nil }()
 	r := w.run("set", "perso_release", u)
-	if want := "update_extras set: writing skus/extras.json: simulated failure\n"; r.code != exitFail || !strings.HasSuffix(r.stderr, want) {
+	if want := "update_extras set: writing skus/extras.json: simulated failure\nnothing was changed\n"; r.code != exitFail || !strings.HasSuffix(r.stderr, want) {
 		t.Errorf("exit %d, stderr %q, want suffix %q", r.code, r.stderr, want)
 	}
 	if !sawTemp {
@@ -625,7 +625,7 @@ func TestConflict(t *testing.T) {
 	edited := fmt.Sprintf(entryTemplate, "edited.tar.gz", hexSHA(noise))
 	w.srv.OnFile(func(string) { w.writeExtras(edited) })
 	r := w.run("set", "perso_release", u)
-	if want := "update_extras set: entry \"perso_release\" changed in skus/extras.json while the archive was downloading (another run or an editor?); nothing was written, run the command again\n"; r.code != exitFail || !strings.HasSuffix(r.stderr, want) {
+	if want := "update_extras set: entry \"perso_release\" changed in skus/extras.json while the archive was downloading (another run or an editor?); run the command again\nnothing was changed\n"; r.code != exitFail || !strings.HasSuffix(r.stderr, want) {
 		t.Errorf("exit %d, stderr %q", r.code, r.stderr)
 	}
 	if got := string(w.readExtras()); got != os.Expand(edited, w.expand) {
@@ -688,7 +688,7 @@ func TestFromRelease(t *testing.T) {
 		if r.code != 0 {
 			t.Fatalf("exit %d: %s", r.code, r.stderr)
 		}
-		f, err := extras.Parse("extras.json", w.readExtras(), extras.Options{AllowInsecure: true})
+		f, err := extras.Parse(context.Background(), "extras.json", w.readExtras(), extras.Options{AllowInsecure: true})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -726,11 +726,11 @@ func TestFromRelease(t *testing.T) {
 		{name: "other digest algorithm", digests: map[string]string{"perso_release.tar.gz": `"sha512:abcd"`}, assets: []string{"perso_release.tar.gz"},
 			stderr: []string{`entry "perso_release": asset perso_release\.tar\.gz has the digest "sha512:abcd", but only sha256 is supported\n`}},
 		{name: "missing release", args: []string{"-tag", "v2"},
-			stderr: []string{`^update_extras from-release: release "v2" of o/r: not found \(GET http://127\.0\.0\.1:\d+/repos/o/r/releases/tags/v2: 404 Not Found\); check -repo and -tag, and that GITHUB_TOKEN may read the repository\n$`}},
+			stderr: []string{`^update_extras from-release: release "v2" of o/r: not found \(GET http://127\.0\.0\.1:\d+/repos/o/r/releases/tags/v2: 404 Not Found\); check -repo and -tag, and that GITHUB_TOKEN may read the repository\nnothing was changed\n$`}},
 		{name: "named entry without an asset", assets: []string{"perso_release.tar.gz"}, args: []string{"rom_ext_release"},
-			stderr: []string{`^update_extras from-release: release v1 of o/r has no asset for entry "rom_ext_release" \(such as rom_ext_release\.tar\.xz\); its archive assets are perso_release\.tar\.gz\n$`}},
+			stderr: []string{`^update_extras from-release: release v1 of o/r has no asset for entry "rom_ext_release" \(such as rom_ext_release\.tar\.xz\); its archive assets are perso_release\.tar\.gz\nnothing was changed\n$`}},
 		{name: "no asset for any entry", assets: []string{"other.tar.gz"},
-			stderr: []string{`^update_extras from-release: release v1 of o/r has no asset for an entry of the file or for presign_perso, presign_rom_ext, perso_release, rom_ext_release; its archive assets are other\.tar\.gz\. Name the entries to take as arguments\n$`}},
+			stderr: []string{`^update_extras from-release: release v1 of o/r has no asset for an entry of the file or for presign_perso, presign_rom_ext, perso_release, rom_ext_release; its archive assets are other\.tar\.gz\. Name the entries to take as arguments\nnothing was changed\n$`}},
 		{name: "strip prefix absent", assets: []string{"perso_release.tar.gz"}, args: []string{"-strip-prefix", "perso_release=nope"},
 			stderr: []string{`entry "perso_release": the archive from http://127\.0\.0\.1:\d+/dl/v1/perso_release\.tar\.gz is not usable: strip_prefix "nope" is not a directory in the archive; its top level holds "rel-1\.0"\nnothing was changed\n$`}},
 	}
@@ -774,7 +774,7 @@ func TestFromRelease(t *testing.T) {
 		defer api.Close()
 		r := w.run("from-release", "-api-url", api.URL, "-repo", "o/r", "-tag", "v1", "-retries", "0")
 		checkNoToken(t, r)
-		matchAll(t, "stderr", r.stderr, []string{`: 500 Internal Server Error: bad token REDACTED\n$`})
+		matchAll(t, "stderr", r.stderr, []string{`: 500 Internal Server Error: bad token REDACTED\nnothing was changed\n$`})
 	})
 }
 
