@@ -15,6 +15,7 @@ import (
 // labels, permissions, and untrusted input in scripts. The shellcheck and
 // pyflakes integrations are off (those binaries are not installed here).
 func TestActionlint(t *testing.T) {
+	t.Parallel()
 	root := repoRoot(t)
 	dir := filepath.Join(root, ".github", "workflows")
 	entries, err := os.ReadDir(dir)
@@ -57,6 +58,7 @@ func TestActionlint(t *testing.T) {
 // release workflows' from the RELEASE_TOKEN secret (docs/release.md), any
 // other's from secrets.GITHUB_TOKEN.
 func TestWorkflowPermissions(t *testing.T) {
+	t.Parallel()
 	root := repoRoot(t)
 	want := map[string][]string{
 		"ci.yml":       {"contents: read"},

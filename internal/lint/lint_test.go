@@ -60,6 +60,7 @@ func isStarlark(name string) bool {
 }
 
 func TestBuildifier(t *testing.T) {
+	t.Parallel()
 	root := repoRoot(t)
 	files := starlarkFiles(t, root)
 	if len(files) == 0 {
@@ -76,6 +77,7 @@ func TestBuildifier(t *testing.T) {
 }
 
 func TestGoVet(t *testing.T) {
+	t.Parallel()
 	cmd := exec.Command("go", "vet", "./...")
 	cmd.Dir = repoRoot(t)
 	if out, err := cmd.CombinedOutput(); err != nil {

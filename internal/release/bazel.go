@@ -155,3 +155,56 @@ func (b *Bazel) execRoot(ctx context.Context) (string, error) {
 	b.root = strings.TrimSpace(out.String())
 	return b.root, nil
 }
+
+// buildAssets builds the labels of the assets that are not reused, in
+// one Bazel build, finds each one's archive with cquery and checks it.
+// check, if not nil, runs on each built archive.
+func (r *Runner) buildAssets(ctx context.Context, assets []*localAsset, check func(a *localAsset) error) error {
+	var labels []string
+	var todo []*localAsset
+	for _, a := range assets {
+		if !a.reused {
+			labels = append(labels, a.label)
+			todo = append(todo, a)
+		}
+	}
+	if len(todo) == 0 {
+		return nil
+	}
+	b := &r.cfg.Bazel
+	if r.cfg.DryRun {
+		r.note("would run %s", b.Command(b.BuildArgs(labels)))
+		for _, a := range todo {
+			r.note("would find the archive of %s with %s; it must be one %s.tar.xz or %s.zip", a.label, b.Command(b.CqueryArgs(a.label)), a.entry, a.entry)
+		}
+		return nil
+	}
+	r.note("running %s", b.Command(b.BuildArgs(labels)))
+	if err := b.Build(ctx, labels); err != nil {
+		return err
+	}
+	for _, a := range todo {
+		p, err := b.Output(ctx, a.label)
+		if err != nil {
+			return err
+		}
+		ext := archiveExt(filepath.Base(p))
+		if ext == "" {
+			return fmt.Errorf("%s builds %s, which is neither a .tar.xz nor a .zip archive", a.label, filepath.Base(p))
+		}
+		a.name, a.path = a.entry+ext, p
+		if a.sha256, a.size, err = fileSHA256(p); err != nil {
+			return err
+		}
+		if err = checkBuildFile(p, ext); err != nil {
+			return fmt.Errorf("%s (built by %s): %w", filepath.Base(p), a.label, err)
+		}
+		if check != nil {
+			if err := check(a); err != nil {
+				return err
+			}
+		}
+		r.note("%s: %s built %s (%d bytes, sha256 %s), published as %s", a.artifact, a.label, filepath.Base(p), a.size, a.sha256, a.name)
+	}
+	return nil
+}

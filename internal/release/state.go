@@ -2,10 +2,15 @@ package release
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"slices"
+
+	"github.com/ot-provisioning-exts/ot-provisioning-exts/internal/extrasfile"
 )
 
 // StateVersion is the version of the state file format.
@@ -173,4 +178,29 @@ func ParseState(name string, data []byte) (*State, error) {
 		return nil, errors.Join(fmt.Errorf("%s: no presign record", name))
 	}
 	return &s, nil
+}
+
+// loadStateAt reads the state file at rev ("" and false if it has none).
+func (r *Runner) loadStateAt(ctx context.Context, rev string) (*State, bool, error) {
+	data, ok, err := r.git.Show(ctx, rev, r.cfg.StatePath)
+	if err != nil || !ok {
+		return nil, false, err
+	}
+	s, err := ParseState(rev+":"+r.cfg.StatePath, data)
+	if err != nil {
+		return nil, false, err
+	}
+	return s, true, nil
+}
+
+// writeState writes s to the working tree's state file.
+func (r *Runner) writeState(s *State) error {
+	if err := r.refuseSecrets(r.cfg.StatePath, s.Encode()); err != nil {
+		return err
+	}
+	p := r.path(r.cfg.StatePath)
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		return err
+	}
+	return extrasfile.WriteAtomic(p, s.Encode())
 }

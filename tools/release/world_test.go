@@ -50,7 +50,9 @@ func TestMain(m *testing.M) {
 	} {
 		os.Setenv(k, v)
 	}
-	os.Exit(m.Run())
+	code := m.Run()
+	removeFixture()
+	os.Exit(code)
 }
 
 // world is a repository on a "GitHub": a bare remote, a maintainer's
@@ -98,8 +100,29 @@ const testSettings = `{
 
 func newWorld(t *testing.T) *world {
 	t.Helper()
-	dir := t.TempDir()
-	w := &world{
+	w := worldAt(t, t.TempDir())
+	w.copyFixture()
+
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.bazel = filepath.Join(w.dir, "fake-bazel")
+	w.write(w.bazel, fmt.Sprintf("#!/bin/sh\nRELEASE_FAKE_BAZEL=%q exec %q \"$@\"\n", w.bazelDir, self))
+	os.Chmod(w.bazel, 0o755)
+	os.MkdirAll(w.bazelDir, 0o755)
+
+	w.gh = githubtest.New(t)
+	w.gh.Token = testToken
+	w.gh.TagExists = func(repo, tag string) bool { return w.remoteRef("refs/tags/"+tag) != "" }
+	w.gh.BranchExists = func(repo, branch string) bool { return w.remoteRef("refs/heads/"+branch) != "" }
+	return w
+}
+
+// worldAt returns the world whose files are in dir, with no repository
+// set up yet.
+func worldAt(t *testing.T, dir string) *world {
+	return &world{
 		t: t, dir: dir,
 		remote:     filepath.Join(dir, "remote.git"),
 		work:       filepath.Join(dir, "work"),
@@ -107,23 +130,15 @@ func newWorld(t *testing.T) *world {
 		bazelDir:   filepath.Join(dir, "bazel"),
 		rejectPush: filepath.Join(dir, "reject-push"),
 	}
+}
+
+// initRepos creates the repositories: the bare remote with its hook, the
+// maintainer's checkout with main pushed, and the OpenTitan checkout.
+// newWorld copies them from a fixture made once (see copyFixture).
+func (w *world) initRepos() {
+	dir := w.dir
 	w.git(dir, "-c", "init.defaultBranch=main", "init", "--quiet", "--bare", w.remote)
-	hook := filepath.Join(w.remote, "hooks", "pre-receive")
-	w.write(hook, fmt.Sprintf(`#!/bin/sh
-# Rejects pushes of refs matching the pattern in %[1]s, while it exists.
-[ -e %[1]q ] || exit 0
-pattern=$(sed -n 1p %[1]q)
-cond=$(sed -n 2p %[1]q)
-if [ -n "$cond" ] && ! git rev-parse --verify --quiet "$cond" >/dev/null; then exit 0; fi
-while read old new ref; do
-  if echo "$ref" | grep -Eq -e "$pattern"; then
-    echo "rejected by the test's pre-receive hook: $ref" >&2
-    exit 1
-  fi
-done
-exit 0
-`, w.rejectPush))
-	os.Chmod(hook, 0o755)
+	w.writeHook()
 
 	w.git(dir, "-c", "init.defaultBranch=main", "init", "--quiet", w.work)
 	w.write(filepath.Join(w.work, "MODULE.bazel"), "module(name = \"ot_provisioning_exts\")\n")
@@ -142,21 +157,27 @@ exit 0
 	w.write(filepath.Join(w.ot, ".gitignore"), "bazel-*\n")
 	w.git(w.ot, "add", ".")
 	w.git(w.ot, "commit", "--quiet", "-m", "opentitan")
+}
 
-	self, err := os.Executable()
-	if err != nil {
-		t.Fatal(err)
-	}
-	w.bazel = filepath.Join(dir, "fake-bazel")
-	w.write(w.bazel, fmt.Sprintf("#!/bin/sh\nRELEASE_FAKE_BAZEL=%q exec %q \"$@\"\n", w.bazelDir, self))
-	os.Chmod(w.bazel, 0o755)
-	os.MkdirAll(w.bazelDir, 0o755)
-
-	w.gh = githubtest.New(t)
-	w.gh.Token = testToken
-	w.gh.TagExists = func(repo, tag string) bool { return w.remoteRef("refs/tags/"+tag) != "" }
-	w.gh.BranchExists = func(repo, branch string) bool { return w.remoteRef("refs/heads/"+branch) != "" }
-	return w
+// writeHook writes the remote's pre-receive hook, which rejects pushes of
+// refs matching the pattern in w.rejectPush, while it exists.
+func (w *world) writeHook() {
+	hook := filepath.Join(w.remote, "hooks", "pre-receive")
+	w.write(hook, fmt.Sprintf(`#!/bin/sh
+# Rejects pushes of refs matching the pattern in %[1]s, while it exists.
+[ -e %[1]q ] || exit 0
+pattern=$(sed -n 1p %[1]q)
+cond=$(sed -n 2p %[1]q)
+if [ -n "$cond" ] && ! git rev-parse --verify --quiet "$cond" >/dev/null; then exit 0; fi
+while read old new ref; do
+  if echo "$ref" | grep -Eq -e "$pattern"; then
+    echo "rejected by the test's pre-receive hook: $ref" >&2
+    exit 1
+  fi
+done
+exit 0
+`, w.rejectPush))
+	os.Chmod(hook, 0o755)
 }
 
 // fakeBazelMain is the fake bazel, run in the OpenTitan checkout:

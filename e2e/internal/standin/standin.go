@@ -35,8 +35,10 @@ func Copy(root, dst, checkout string) error {
 }
 
 // copyTree copies the regular files under src to dst, leaving out the
-// directories skip names (by slash-separated path relative to src), Bazel's
-// output symlinks and lockfiles. Files already in dst stay unless overwritten.
+// directories and files skip names (by slash-separated path relative to
+// src), Bazel's output symlinks and lockfiles. Files already in dst stay
+// unless overwritten. (In a git worktree .git is a file naming the shared
+// repository: copied, it would make git in dst work on that repository.)
 func copyTree(src, dst string, skip func(rel string) bool) error {
 	return filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
@@ -50,7 +52,7 @@ func copyTree(src, dst string, skip func(rel string) bool) error {
 			}
 			return os.MkdirAll(filepath.Join(dst, rel), 0o755)
 		}
-		if d.Type()&fs.ModeSymlink != 0 || name == "MODULE.bazel.lock" {
+		if d.Type()&fs.ModeSymlink != 0 || name == "MODULE.bazel.lock" || skip(filepath.ToSlash(rel)) {
 			return nil
 		}
 		data, err := os.ReadFile(p)

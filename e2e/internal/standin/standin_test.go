@@ -88,3 +88,22 @@ func TestCopyModuleAndStandin(t *testing.T) {
 		t.Errorf("Copy without a checkout wrote .bazelrc (err = %v)", err)
 	}
 }
+
+// TestCopyModuleOfWorktree checks that the .git file of a git worktree
+// (gitdir: <the shared repository>) is left out too: in the copy, git
+// would otherwise commit, tag and branch in the shared repository.
+func TestCopyModuleOfWorktree(t *testing.T) {
+	root := t.TempDir()
+	write(t, root, map[string]string{
+		"MODULE.bazel": "module(name = \"ot_provisioning_exts\")\n",
+		".git":         "gitdir: /elsewhere/.git/worktrees/wt\n",
+	})
+	checkout := filepath.Join(t.TempDir(), "checkout")
+	if err := CopyModule(root, checkout); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{"MODULE.bazel": "module(name = \"ot_provisioning_exts\")\n"}
+	if diff := cmp.Diff(want, list(t, checkout)); diff != "" {
+		t.Errorf("CopyModule (-want +got):\n%s", diff)
+	}
+}

@@ -1,0 +1,31 @@
+package release
+
+// The runner's git calls that both halves share.
+
+import (
+	"context"
+	"fmt"
+)
+
+// fetchBranch fetches branch from the remote into FETCH_HEAD (changing
+// no ref) and returns its commit, or "" if the remote has no such branch.
+func (r *Runner) fetchBranch(ctx context.Context, branch string) (string, error) {
+	refs, err := r.git.RemoteRefs(ctx, r.cfg.Remote, "refs/heads/"+branch)
+	if r.offline(err, "branch "+branch+" on "+r.cfg.Remote) {
+		return "", nil
+	}
+	if err != nil {
+		return "", err
+	}
+	sha := refs["refs/heads/"+branch]
+	if sha == "" {
+		return "", nil
+	}
+	if err := r.git.Fetch(ctx, r.cfg.Remote, "refs/heads/"+branch); err != nil {
+		if r.offline(err, "branch "+branch+" from "+r.cfg.Remote) {
+			return "", nil
+		}
+		return "", fmt.Errorf("fetching branch %s from %s: %w", branch, r.cfg.Remote, err)
+	}
+	return sha, nil
+}
