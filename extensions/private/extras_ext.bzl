@@ -46,11 +46,12 @@ def _root_config(mctx):
     configs = []
     for mod in mctx.modules:
         for tag in mod.tags.config:
+            # A tag passed to fail() prints as "'config' tag at <file>:<line>:<column>".
             if not mod.is_root:
-                fail("extra.config is for the root module only, but module %s uses it" % mod.name)
+                fail("extra.config is for the root module only, but module %s uses it:" % mod.name, tag)
             configs.append(tag)
     if len(configs) > 1:
-        fail("extra.config may be used once, but the root module uses it %d times" % len(configs))
+        fail("extra.config may be used once, but the root module uses it %d times:" % len(configs), sep = "\n  ", *configs)
     allow_insecure = configs[0].allow_insecure_urls if configs else False
     if configs and configs[0].file:
         return mctx.path(configs[0].file), str(configs[0].file), allow_insecure
