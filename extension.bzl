@@ -1,42 +1,49 @@
-"""The module extension `extra`: the archives that `//skus:extras.json` names, as Bazel repositories.
+"""The module extension `extra`: the release archives that `skus/extras.json` names, as Bazel repositories.
 
-OpenTitan's MODULE.bazel calls it exactly like this:
+[`skus/extras.json`](../skus/extras.json) lists OpenTitan's provisioning
+artifacts (personalisation firmware and ROM_EXT, before and after the offline
+signing ceremony) as release archives: a repository name, mirrors and a pinned
+hash per entry. Its format is documented in [`skus/README.md`](../skus/README.md).
+The extension declares one repository per entry, and the hub
+`@provisioning_exts_extra` through which consumers reach them all.
+
+OpenTitan's MODULE.bazel uses it exactly like this:
 
 ```starlark
 provisioning_exts_extra = use_extension("@ot_provisioning_exts//:extension.bzl", "extra")
 use_repo(provisioning_exts_extra, "provisioning_exts_extra")
 ```
 
-It declares:
+BUILD and .bzl files then use the hub:
 
-- one repository per entry of `@ot_provisioning_exts//skus:extras.json`: an
-  `http_archive` pinned by the entry's hash (or a local directory, see
-  "Local override" below). Consumers reach them through the hub only;
-- the hub `@provisioning_exts_extra`: each entry's repository linked as a
-  folder (`@provisioning_exts_extra//<name>/...`), an alias
-  `@provisioning_exts_extra//:<name>` to its default target `:<name>`, and
-  `@provisioning_exts_extra//:extras.bzl`, whose `EXTRAS` dict lists the
-  configured entries and their provenance (kept in the internal repository
-  `provisioning_exts_extra_index`, so that re-pointing an entry leaves the
-  hub itself as it is).
+| label | what |
+| --- | --- |
+| `@provisioning_exts_extra//<name>/...` | the tree of entry `<name>`'s archive, as upstream lays it out |
+| `@provisioning_exts_extra//:<name>` | alias to the archive's default target `:<name>` (present when its BUILD file declares it); an archive without a BUILD file gets one that exports all its files, with `:<name>` grouping them |
+| `@provisioning_exts_extra//:extras.bzl` | `EXTRAS`, a dict of the configured entries with their URLs, hashes, `strip_prefix`, `type`, provenance and local path |
 
-The hub is the only repository it reports as the root module's direct
-dependency, so the `use_repo` above is exactly right: Bazel prints no
+```starlark
+load("@provisioning_exts_extra//:extras.bzl", "EXTRAS")
+
+filegroup(
+    name = "perso",
+    srcs = ["@provisioning_exts_extra//:perso_release"] if "perso_release" in EXTRAS else [],
+)
+```
+
+The hub is the only repository the extension reports as the root module's
+direct dependency, so the `use_repo` above is exactly right: Bazel prints no
 "incorrect imports" warning and `bazel mod tidy` changes nothing.
 
-The extension watches extras.json, so an edit, also in a checkout connected
-with `--override_module=ot_provisioning_exts=<path>`, reaches the hub on the
-next build, with no clean and no sync. It is reproducible and adds nothing to
-MODULE.bazel.lock.
+The extension watches extras.json, so an edit reaches the hub on the next
+build with no clean and no sync, in every `--lockfile_mode`, also in a
+checkout connected with `--override_module=ot_provisioning_exts=<path>`. It is
+reproducible and adds nothing to MODULE.bazel.lock.
 
-Local override: `--repo_env=PROVISIONING_EXTS_LOCAL=<name>=<dir>[,<name>=<dir>...]`
-replaces entry `<name>`'s archive by the directory `<dir>` (absolute, or
-relative to the root module), for example freshly signed binaries that are not
-published yet. A directory without BUILD.bazel gets one that exports every
-file. Drop the flag to go back to the archive.
-
-The tag `extra.config` (root module only, at most once) reads another file,
-for example in tests: `provisioning_exts_extra.config(file = "//:extras.json")`.
+The helper that parses extras.json is compiled at fetch time with the Go SDK
+of rules_go, which this module depends on, and only when something needs the
+hub. Connected machines get rules_go's default SDK download; offline, call
+`go_sdk.host()` in the root MODULE.bazel.
 """
 
 # buildifier: disable=bzl-visibility (this file is the public face of extensions/private)

@@ -28,14 +28,34 @@ _HUB = "provisioning_exts_extra"
 _INDEX = "provisioning_exts_extra_index"
 
 _config = tag_class(
-    doc = "Settings of the root module. Only the root module may use this tag, at most once.",
+    doc = """Chooses the extras.json to read, and whether test URLs are accepted.
+
+Only the root module may use this tag, and at most once. A dependency that
+uses it, or a root module that uses it twice, fails the extension with a
+message that says so, and Bazel names each offending tag's place
+(`'config' tag at <MODULE.bazel>:<line>:<column>`). Without it, the extension
+reads this module's `skus/extras.json` and accepts only `https://` URLs.
+
+For example, in a test module:
+
+```starlark
+provisioning_exts_extra.config(
+    file = "//:extras.json",
+    allow_insecure_urls = True,
+)
+```
+""",
     attrs = {
         "allow_insecure_urls": attr.bool(
-            doc = "Also accept `file://` URLs and `http://` URLs on loopback. For tests only: " +
-                  "archives are still pinned by their hash, but never fetched over plain HTTP from elsewhere.",
+            doc = "Also accept `file://` URLs, and `http://` URLs whose host is a loopback address " +
+                  "(`127.0.0.0/8`, `localhost`, `[::1]`). For tests only: the archives are still pinned by their hash. " +
+                  "Without it, any other URL than `https://` is refused with a message naming the entry and the URL.",
         ),
         "file": attr.label(
-            doc = "The extras.json to read instead of `@ot_provisioning_exts//skus:extras.json`.",
+            doc = "The extras.json to read, a `.json` file. " +
+                  "When unset, the extension reads `skus/extras.json` beside this module's MODULE.bazel (in a checkout " +
+                  "connected with `--override_module`, that checkout's), and names it " +
+                  "`@ot_provisioning_exts//skus:extras.json` in messages.",
             allow_single_file = [".json"],
         ),
     },
@@ -46,11 +66,12 @@ def _root_config(mctx):
     configs = []
     for mod in mctx.modules:
         for tag in mod.tags.config:
+            # A tag passed to fail() prints as "'config' tag at <file>:<line>:<column>".
             if not mod.is_root:
-                fail("extra.config is for the root module only, but module %s uses it" % mod.name)
+                fail("extra.config is for the root module only, but module %s uses it:" % mod.name, tag)
             configs.append(tag)
     if len(configs) > 1:
-        fail("extra.config may be used once, but the root module uses it %d times" % len(configs))
+        fail("extra.config may be used once, but the root module uses it %d times:" % len(configs), sep = "\n  ", *configs)
     allow_insecure = configs[0].allow_insecure_urls if configs else False
     if configs and configs[0].file:
         return mctx.path(configs[0].file), str(configs[0].file), allow_insecure
@@ -104,5 +125,35 @@ def _extras_impl(mctx):
 extra = module_extension(
     implementation = _extras_impl,
     tag_classes = {"config": _config},
-    doc = "Declares the repositories that extras.json names and the hub @provisioning_exts_extra.",
+    doc = """Declares one repository per entry of extras.json, and the hub `@provisioning_exts_extra`.
+
+| repository | what |
+| --- | --- |
+| one per entry (`presign_perso`, `perso_release`, ...) | an `http_archive` pinned by the entry's hash (`sha256` if the entry has it, else `integrity`), with its `urls`, `strip_prefix` and `type`; or, with `PROVISIONING_EXTS_LOCAL`, a local directory. Reach it through the hub. Its canonical name is `ot_provisioning_exts~~extra~<name>` on Bazel 7 and `ot_provisioning_exts++extra+<name>` on Bazel 8 (and on 7 with `--incompatible_use_plus_in_repo_names`). |
+| `provisioning_exts_extra_index` | internal: the hub's `extras.bzl`, in a repository of its own so that re-pointing an entry rewrites this one file and leaves the hub as it is |
+| `provisioning_exts_extra` | the hub: `//<name>/...` links entry `<name>`'s repository, `//:<name>` aliases its default target, `//:extras.bzl` defines `EXTRAS` |
+
+Mistakes in extras.json fail the extension with messages of the form
+`<file>:<line>:<column>: entry "<name>": <cause>`, where `<file>` is the
+file's path in a local checkout, or its label.
+
+The extension returns `extension_metadata(reproducible = True)`, with the hub
+as the root module's only direct dependency (a direct dev dependency in a root
+module that uses the extension as a dev dependency).
+
+**Local override** (`--repo_env`): `PROVISIONING_EXTS_LOCAL=<name>=<dir>[,<name>=<dir>...]`
+takes entry `<name>` from the local directory `<dir>` (absolute, or relative
+to the root module's directory) instead of its archive, for example freshly
+signed binaries that are not published yet:
+
+```sh
+bazel build --repo_env=PROVISIONING_EXTS_LOCAL=perso_release=/path/to/signed @provisioning_exts_extra//...
+```
+
+Edits in the directory show up on the next build. A directory without a
+`BUILD.bazel` gets the same BUILD file as an archive without one (a `BUILD`
+file is linked as `BUILD.bazel`). Unknown names and missing directories are
+errors. Drop the variable, or set it empty, to go back to the archive: the
+extension reads it with `module_ctx.getenv`, so a change re-runs it.
+""",
 )

@@ -21,10 +21,21 @@ def _hook_impl(rctx):
 
 hook = repository_rule(
     implementation = _hook_impl,
-    doc = """Makes a repository of ot_provisioning_exts' `skus/` tree.
+    doc = """Makes a repository of this module's `skus/` tree, in the consumer's root module.
 
-The consumer's root module instantiates it, so BUILD and .bzl files under
-`skus/` see the consumer's repository mapping: they can load
-`@lowrisc_opentitan//...`, `@rules_pkg//...` and `@provisioning_exts//...`.
+Name it `provisioning_exts`, as OpenTitan does: the files under `skus/` refer
+to one another as `@provisioning_exts//...`.
+
+The repository links every child of `skus/` (beside this module's
+MODULE.bazel: in a checkout connected with
+`--override_module=ot_provisioning_exts=<path>`, that checkout's) and watches
+the tree, so files added to, removed from or changed under `skus/` reach the
+next build with no clean.
+
+Because the consumer's root module instantiates it, BUILD and .bzl files under
+`skus/` resolve labels as the consumer does: they can load
+`@lowrisc_opentitan//...`, `@rules_cc//...`, `@rules_rust//...` and
+`@provisioning_exts//...`, and use the archives through
+`@provisioning_exts_extra//...`.
 """,
 )
