@@ -215,7 +215,7 @@ func TestScenarios(t *testing.T) {
 // heavyScenarios compile the Go tools with rules_go (the standard library
 // first) in a checkout of this module: minutes each, where the others take
 // seconds. They start first, so that the suite does not end waiting for one.
-var heavyScenarios = []string{"update_extras"}
+var heavyScenarios = []string{"module_checkout"}
 
 // scenarioFiles lists the scenarios of dir, heavyScenarios first, then the
 // rest by name.
