@@ -33,12 +33,10 @@ import (
 	"time"
 
 	"github.com/ot-provisioning-exts/ot-provisioning-exts/internal/download"
-	"github.com/ot-provisioning-exts/ot-provisioning-exts/internal/errtext"
-	"github.com/ot-provisioning-exts/ot-provisioning-exts/internal/extras"
-	"github.com/ot-provisioning-exts/ot-provisioning-exts/internal/extrasfile"
 	"github.com/ot-provisioning-exts/ot-provisioning-exts/internal/gitcli"
 	"github.com/ot-provisioning-exts/ot-provisioning-exts/internal/github"
 	"github.com/ot-provisioning-exts/ot-provisioning-exts/internal/release"
+	"github.com/ot-provisioning-exts/ot-provisioning-exts/tools/internal/flaghint"
 )
 
 func main() {
@@ -351,32 +349,18 @@ var settingFlags = map[string]string{
 	"ServerURL": "-server-url",
 }
 
-// explain returns the message of err as the user reads it. The libraries
-// say what happened in their own terms, with typed errors for what a flag
-// changes; this is the one place that names the flags, wherever such an
-// error is in the tree of errors that wrap it.
+// explain returns the message of err as the user reads it: flaghint names
+// the flags this tool shares with update_extras, and this is the one place
+// that names its own (settingFlags) in the libraries' typed errors.
 func explain(err error) string {
-	msg := errtext.Rewrite(err, func(e error) (string, bool) {
-		switch e := e.(type) {
-		case *download.TooLargeError:
-			return e.Error() + "; raise -max-size if it is really that large", true
-		case *download.DeadlineError:
-			return e.Error() + "; raise -deadline if the server is just slow", true
-		case *extrasfile.LockTimeoutError:
-			return fmt.Sprintf("%v (or raise -lock-timeout, now %s)", e, e.Timeout), true
-		case *release.SettingError:
-			if flag, ok := settingFlags[e.Setting]; ok {
-				return e.Message(flag), true
+	return flaghint.Explain(err, func(e error) (string, bool) {
+		if se, ok := e.(*release.SettingError); ok {
+			if flag, ok := settingFlags[se.Setting]; ok {
+				return se.Message(flag), true
 			}
 		}
 		return "", false
 	})
-	// The rules of extras.json name the Go option that -allow-insecure sets.
-	var list extras.ErrorList
-	if errors.As(err, &list) {
-		msg = strings.ReplaceAll(msg, "Options.AllowInsecure", "-allow-insecure")
-	}
-	return msg
 }
 
 // usageError is a mistake in the flags.

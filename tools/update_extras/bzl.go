@@ -12,6 +12,7 @@ import (
 	"github.com/bazelbuild/buildtools/build"
 
 	"github.com/ot-provisioning-exts/ot-provisioning-exts/internal/extras"
+	"github.com/ot-provisioning-exts/ot-provisioning-exts/tools/internal/flaghint"
 )
 
 // archivesVar is the top-level variable of an ot-sku release branch's
@@ -447,7 +448,7 @@ func entryProblems(e extras.Entry, opts extras.Options, posOf func(valueRef) bui
 			fmt.Sscanf(m, "(first at %d:%d)", &line, &col)
 			return fmt.Sprintf("(first at %s)", lineCol(posOf(valueAt(line))))
 		})
-		p := bzlProblem{pos: posOf(valueAt(perr.Pos.Line)), msg: allowInsecureFlag(msg)}
+		p := bzlProblem{pos: posOf(valueAt(perr.Pos.Line)), msg: flaghint.AllowInsecure(msg)}
 		if !slices.Contains(problems, p) {
 			problems = append(problems, p)
 		}

@@ -44,11 +44,7 @@ Examples:
 }
 
 func runCheck(ctx context.Context, c *cli, fs *flag.FlagSet, args []string) error {
-	st, err := c.openStore()
-	if err != nil {
-		return err
-	}
-	f, data, err := st.Load(ctx)
+	st, f, data, err := c.loadStore(ctx)
 	if err != nil {
 		return err
 	}

@@ -111,11 +111,7 @@ func editFromRelease(ctx context.Context, c *cli, fs *flag.FlagSet, args []strin
 		}
 	}
 
-	st, err := c.openStore()
-	if err != nil {
-		return nil, err
-	}
-	f, _, err := st.Load(ctx)
+	st, f, _, err := c.loadStore(ctx)
 	if err != nil {
 		return nil, err
 	}

@@ -29,11 +29,7 @@ func editRemove(ctx context.Context, c *cli, fs *flag.FlagSet, args []string) (*
 		return nil, usagef("remove needs at least one entry NAME")
 	}
 	names := slices.Compact(slices.Sorted(slices.Values(args)))
-	st, err := c.openStore()
-	if err != nil {
-		return nil, err
-	}
-	f, _, err := st.Load(ctx)
+	st, f, _, err := c.loadStore(ctx)
 	if err != nil {
 		return nil, err
 	}

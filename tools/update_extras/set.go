@@ -94,11 +94,7 @@ func editSet(ctx context.Context, c *cli, fs *flag.FlagSet, args []string) (*cha
 	}
 	given := flagsGiven(fs)
 
-	st, err := c.openStore()
-	if err != nil {
-		return nil, err
-	}
-	f, _, err := st.Load(ctx)
+	st, f, _, err := c.loadStore(ctx)
 	if err != nil {
 		return nil, err
 	}

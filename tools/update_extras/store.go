@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -28,4 +29,19 @@ func (c *cli) openStore() (*extrasfile.Store, error) {
 	st.Holder = "another update_extras run"
 	st.Notify = c.ui.logf
 	return st, nil
+}
+
+// loadStore opens extras.json, as openStore does, and parses it: what
+// every command that reads the entries before it edits or checks them
+// starts with.
+func (c *cli) loadStore(ctx context.Context) (*extrasfile.Store, *extras.File, []byte, error) {
+	st, err := c.openStore()
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	f, data, err := st.Load(ctx)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return st, f, data, nil
 }
