@@ -15,7 +15,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ot-provisioning-exts/ot-provisioning-exts/internal/archive/archivetest"
+	"github.com/ot-provisioning-exts/ot-provisioning-exts/internal/testtools/archivetest"
 	"github.com/rogpeppe/go-internal/testscript"
 )
 

@@ -16,7 +16,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/ot-provisioning-exts/ot-provisioning-exts/internal/archive"
-	at "github.com/ot-provisioning-exts/ot-provisioning-exts/internal/archive/archivetest"
+	at "github.com/ot-provisioning-exts/ot-provisioning-exts/internal/testtools/archivetest"
 	"github.com/ot-provisioning-exts/ot-provisioning-exts/internal/extras"
 )
 

@@ -13,7 +13,7 @@ import (
 	"testing"
 
 	"github.com/ot-provisioning-exts/ot-provisioning-exts/internal/archive"
-	at "github.com/ot-provisioning-exts/ot-provisioning-exts/internal/archive/archivetest"
+	at "github.com/ot-provisioning-exts/ot-provisioning-exts/internal/testtools/archivetest"
 )
 
 // FuzzCheck builds small archives from the fuzz input (see genArchive) as

@@ -9,8 +9,10 @@
 //   - scriptcmds.go: the testscript commands that the e2e scenarios and
 //     update_extras's scripts share (archive, hash, envsubst, serve).
 //
-// Archives are built by [archivetest] and read by [archive.Walk].
+// Its subpackage [archivetest] builds archives (the demo uses it too, so it
+// is not test-only); [archive.Walk] is the one archive reader, shared by the
+// tests and the tools.
 //
-// [archivetest]: github.com/ot-provisioning-exts/ot-provisioning-exts/internal/archive/archivetest
+// [archivetest]: github.com/ot-provisioning-exts/ot-provisioning-exts/internal/testtools/archivetest
 // [archive.Walk]: github.com/ot-provisioning-exts/ot-provisioning-exts/internal/archive
 package testtools

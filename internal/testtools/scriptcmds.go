@@ -16,7 +16,7 @@ import (
 
 	"github.com/rogpeppe/go-internal/testscript"
 
-	"github.com/ot-provisioning-exts/ot-provisioning-exts/internal/archive/archivetest"
+	"github.com/ot-provisioning-exts/ot-provisioning-exts/internal/testtools/archivetest"
 )
 
 // A ScriptCmd is a testscript command.

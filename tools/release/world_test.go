@@ -17,7 +17,7 @@ import (
 	"time"
 
 	"github.com/ot-provisioning-exts/ot-provisioning-exts/internal/archive"
-	"github.com/ot-provisioning-exts/ot-provisioning-exts/internal/archive/archivetest"
+	"github.com/ot-provisioning-exts/ot-provisioning-exts/internal/testtools/archivetest"
 	"github.com/ot-provisioning-exts/ot-provisioning-exts/internal/extras"
 	"github.com/ot-provisioning-exts/ot-provisioning-exts/internal/github/githubtest"
 	"github.com/ot-provisioning-exts/ot-provisioning-exts/internal/release"

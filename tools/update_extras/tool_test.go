@@ -22,7 +22,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	at "github.com/ot-provisioning-exts/ot-provisioning-exts/internal/archive/archivetest"
+	at "github.com/ot-provisioning-exts/ot-provisioning-exts/internal/testtools/archivetest"
 	"github.com/ot-provisioning-exts/ot-provisioning-exts/internal/extras"
 	"github.com/ot-provisioning-exts/ot-provisioning-exts/internal/extrasfile"
 )

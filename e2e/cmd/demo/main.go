@@ -34,7 +34,7 @@ import (
 	"github.com/ot-provisioning-exts/ot-provisioning-exts/e2e/internal/bazelfind"
 	"github.com/ot-provisioning-exts/ot-provisioning-exts/e2e/internal/standin"
 	"github.com/ot-provisioning-exts/ot-provisioning-exts/e2e/internal/testca"
-	"github.com/ot-provisioning-exts/ot-provisioning-exts/internal/archive/archivetest"
+	"github.com/ot-provisioning-exts/ot-provisioning-exts/internal/testtools/archivetest"
 	"github.com/ot-provisioning-exts/ot-provisioning-exts/internal/extras"
 )
 
