@@ -29,6 +29,12 @@ func Sources(root string) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
+	return ParseSources(name, data)
+}
+
+// ParseSources returns the files of HELPER_SRCS that data, the content of
+// helper_srcs.bzl (called name in errors), lists.
+func ParseSources(name string, data []byte) ([]string, error) {
 	f, err := build.ParseBzl(name, data)
 	if err != nil {
 		return nil, err
@@ -84,13 +90,26 @@ func labelPath(e build.Expr) (string, error) {
 // ReadSources reads the files of HELPER_SRCS in the module at root, keyed
 // as Sources names them.
 func ReadSources(root string) (map[string][]byte, error) {
-	srcs, err := Sources(root)
+	return ReadSourcesWith(func(p string) ([]byte, error) {
+		return os.ReadFile(filepath.Join(root, filepath.FromSlash(p)))
+	})
+}
+
+// ReadSourcesWith is ReadSources with read, which returns the content of
+// a slash-separated path from the module root (such as a file at a git
+// commit).
+func ReadSourcesWith(read func(path string) ([]byte, error)) (map[string][]byte, error) {
+	data, err := read(SrcsFile)
+	if err != nil {
+		return nil, err
+	}
+	srcs, err := ParseSources(SrcsFile, data)
 	if err != nil {
 		return nil, err
 	}
 	files := make(map[string][]byte, len(srcs))
 	for _, s := range srcs {
-		data, err := os.ReadFile(filepath.Join(root, filepath.FromSlash(s)))
+		data, err := read(s)
 		if err != nil {
 			return nil, fmt.Errorf("reading a file of HELPER_SRCS (%s): %w", SrcsFile, err)
 		}
