@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/ot-provisioning-exts/ot-provisioning-exts/internal/extrasfile"
@@ -65,5 +67,36 @@ func TestCommittedLock(t *testing.T) {
 			"Drop them with go test ./internal/helperbuild -run TestCommittedLock -update; "+
 			"after the merge, the helper workflow publishes binaries of the new sources and opens a pull request that lists them (docs/release.md)",
 			helperlock.Path, l.SourcesSHA256, SrcsFile, digest)
+	}
+}
+
+// TestWorkflowPaths keeps the paths that trigger .github/workflows/helper.yml
+// equal to the helper's sources, helper_srcs.bzl, the lock and go.mod: a
+// change to any of them may need new binaries.
+func TestWorkflowPaths(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join(root, ".github", "workflows", "helper.yml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	in := false
+	for _, line := range strings.Split(string(data), "\n") {
+		switch {
+		case line == "    paths:":
+			in = true
+		case in && strings.HasPrefix(line, "      - "):
+			got = append(got, strings.TrimPrefix(line, "      - "))
+		default:
+			in = false
+		}
+	}
+	want, err := Sources(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want = append(want, SrcsFile, helperlock.Path, "go.mod")
+	slices.Sort(want)
+	if !slices.Equal(got, want) {
+		t.Errorf("the paths of helper.yml's push trigger are\n  %s\nwant (sorted, one a line under \"    paths:\")\n  %s", strings.Join(got, "\n  "), strings.Join(want, "\n  "))
 	}
 }
