@@ -3,9 +3,11 @@ package main
 import (
 	"context"
 	"crypto/sha256"
+	"crypto/tls"
 	"encoding/base64"
 	"encoding/hex"
 	"fmt"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -15,6 +17,7 @@ import (
 	"testing"
 
 	"github.com/ot-provisioning-exts/ot-provisioning-exts/internal/github"
+	"github.com/ot-provisioning-exts/ot-provisioning-exts/internal/github/githubtest"
 	"github.com/ot-provisioning-exts/ot-provisioning-exts/internal/helperbuild"
 	"github.com/ot-provisioning-exts/ot-provisioning-exts/internal/helperlock"
 	"github.com/ot-provisioning-exts/ot-provisioning-exts/internal/release"
@@ -26,6 +29,7 @@ import (
 func helperWorld(t *testing.T) (w *world, digest, tag string) {
 	t.Helper()
 	w = newWorld(t)
+	w.httpsGitHub()
 	files, err := helperbuild.ReadSources("../..")
 	if err != nil {
 		t.Fatal(err)
@@ -55,11 +59,24 @@ func helperWorld(t *testing.T) (w *world, digest, tag string) {
 	return w, digest, release.HelperTag(digest)
 }
 
-// helperFlags are the flags of every helper run: this world's GitHub, no
-// retries.
+// httpsGitHub replaces the world's GitHub by one over HTTPS, whose
+// certificate the tool trusts, so that the tool runs without
+// -allow-insecure.
+func (w *world) httpsGitHub() {
+	gh := githubtest.Start(&tls.Config{})
+	w.t.Cleanup(gh.Close)
+	gh.Token, gh.TagExists, gh.BranchExists = w.gh.Token, w.gh.TagExists, w.gh.BranchExists
+	w.gh = gh
+	tr := gh.Client().Transport.(*http.Transport).Clone()
+	tr.DisableCompression = true
+	w.transport = tr
+}
+
+// helperFlags are the flags of every helper run: this world's GitHub over
+// HTTPS, no retries.
 func (w *world) helperFlags() []string {
 	return []string{"-repo", testRepo, "-api-url", w.gh.APIURL(), "-server-url", w.gh.URL(),
-		"-allow-insecure", "-retries", "0", "-backoff", "1ms", "-timeout", "10s"}
+		"-retries", "0", "-backoff", "1ms", "-timeout", "10s"}
 }
 
 func (w *world) helper(args ...string) result {
@@ -112,7 +129,7 @@ func TestHelperPublish(t *testing.T) {
 	}
 	// The lock on the pull request's branch lists exactly the assets.
 	branch := release.HelperBranch(tag)
-	lock, err := helperlock.Options{AllowHTTP: true}.Parse("lock", []byte(w.git(w.remote, "show", branch+":"+helperlock.Path)+"\n"))
+	lock, err := helperlock.Parse("lock", []byte(w.git(w.remote, "show", branch+":"+helperlock.Path)+"\n"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -64,6 +64,9 @@ type env struct {
 	wd             string
 	// now, if not nil, replaces the clock (for tests).
 	now func() time.Time
+	// transport, if not nil, carries every HTTP request (for tests that
+	// trust a test server's certificate).
+	transport http.RoundTripper
 }
 
 // Exit codes.
@@ -496,7 +499,7 @@ func (o *options) runner(ctx context.Context, cmd *command, e *env, token string
 	}
 	gh, err := github.New(github.Options{
 		APIURL: apiURL, UploadURL: o.uploadURL, Token: token,
-		HTTPClient: &http.Client{Timeout: 10 * time.Minute},
+		HTTPClient: &http.Client{Timeout: 10 * time.Minute, Transport: e.transport},
 		UserAgent:  "ot-provisioning-exts-release",
 		Retries:    o.retries, Backoff: o.backoff,
 	})
@@ -533,6 +536,10 @@ func (o *options) runner(ctx context.Context, cmd *command, e *env, token string
 		}
 		repo.Env = append(repo.Env, release.GitTokenEnv(serverURL, token)...)
 	}
+	var client *http.Client
+	if e.transport != nil {
+		client = &http.Client{Transport: e.transport}
+	}
 	cfg := release.Config{
 		Repository: o.repo, Remote: o.remote, Base: o.base,
 		ServerURL: o.serverURL,
@@ -540,7 +547,7 @@ func (o *options) runner(ctx context.Context, cmd *command, e *env, token string
 		Secrets:   []string{token},
 		Download: download.Options{
 			Timeout: o.timeout, Retries: o.retries, Backoff: o.backoff,
-			Deadline: o.deadline, MaxSize: o.maxSize,
+			Deadline: o.deadline, MaxSize: o.maxSize, Client: client,
 			AllowInsecure: o.allowInsecure, UserAgent: "ot-provisioning-exts-release",
 		},
 	}
