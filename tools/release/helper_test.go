@@ -268,6 +268,15 @@ func TestHelperDryRun(t *testing.T) {
 	if r := w.helper("-dry-run"); r.code != exitFail || !strings.Contains(r.stderr, "uncommitted changes") {
 		t.Errorf("dirty checkout: exit %d\n%s", r.code, r.stderr)
 	}
+	// A malformed lock: the error names the file, the key and the fix.
+	w, _, _ = helperWorld(t)
+	lockFile := filepath.Join(w.work, helperlock.Path)
+	b, _ := os.ReadFile(lockFile)
+	w.write(lockFile, strings.Replace(string(b), `"go_version": "`, `"go_version": "go`, 1))
+	w.git(w.work, "commit", "--quiet", "-am", "break the lock")
+	if r := w.helper("-dry-run"); r.code != exitFail || !strings.Contains(r.stderr, "helper step 1 (sources): "+helperlock.Path+`: go_version: "go`) || !strings.Contains(r.stderr, `without the "go"`) {
+		t.Errorf("malformed lock: exit %d\n%s", r.code, r.stderr)
+	}
 	// Help lists the command's flags and none of the halves'.
 	if r := w.runEnv(w.work, nil, "helper", "-h"); r.code != 0 || !strings.Contains(r.stdout, "-git-token") || strings.Contains(r.stdout, "-opentitan") {
 		t.Errorf("helper -h: exit %d\n%s", r.code, r.stdout)
