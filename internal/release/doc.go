@@ -14,7 +14,10 @@
 //     the digests, run the signature tests, build and publish the signed
 //     archives (<a>_release), set their entries, tag
 //     <SET>_RELEASE_<date>_rcNN, and open a pull request that brings the
-//     entries into the main branch.
+//     entries into the main branch;
+//   - [Runner.PublishHelper]: publish the fetch-time helper's prebuilt
+//     binaries (extensions/private/helper.lock.json) as the release
+//     extras-helper-<digest>, and open the pull request that lists them.
 //
 // The labels, signature directories and suffixes of each artifact are
 // data ([Settings], release/artifacts.json). Every step first looks at

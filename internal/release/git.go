@@ -29,3 +29,20 @@ func (r *Runner) fetchBranch(ctx context.Context, branch string) (string, error)
 	}
 	return sha, nil
 }
+
+// tagCommits returns the commits of tag here and on the remote, "" where
+// it does not exist (or, in a dry run, where the remote cannot be read).
+func (r *Runner) tagCommits(ctx context.Context, tag string) (local, remote string, err error) {
+	locals, err := r.git.LocalTags(ctx, tag)
+	if err != nil {
+		return "", "", err
+	}
+	remotes, err := r.git.RemoteRefs(ctx, r.cfg.Remote, "refs/tags/"+tag)
+	if r.offline(err, "tag "+tag+" on "+r.cfg.Remote) {
+		remotes, err = nil, nil
+	}
+	if err != nil {
+		return "", "", err
+	}
+	return locals[tag], remotes["refs/tags/"+tag], nil
+}

@@ -340,18 +340,10 @@ func (r *Runner) postsignTag(ctx context.Context, p *postsign) error {
 		r.note("%s already records %s in %s", r.cfg.StatePath, entryNames(p.assets), r.cfg.ExtrasPath)
 	}
 
-	local, err := r.git.LocalTags(ctx, p.tag)
+	lc, rc, err := r.tagCommits(ctx, p.tag)
 	if err != nil {
 		return err
 	}
-	remoteRefs, err := r.git.RemoteRefs(ctx, r.cfg.Remote, "refs/tags/"+p.tag)
-	if r.offline(err, "tag "+p.tag+" on "+r.cfg.Remote) {
-		remoteRefs, err = nil, nil
-	}
-	if err != nil {
-		return err
-	}
-	lc, rc := local[p.tag], remoteRefs["refs/tags/"+p.tag]
 	for _, c := range []string{lc, rc} {
 		if c != "" && c != head {
 			return fmt.Errorf("tag %s exists at %s, not at %s (HEAD, the commit that records the release); tags are never moved: investigate", p.tag, shortSHA(c), shortSHA(head))

@@ -252,18 +252,10 @@ func (r *Runner) branchState(ctx context.Context, p *presign, commit, what strin
 // presignTag is step 1: the build tag exists locally and on the remote,
 // at the commit to build.
 func (r *Runner) presignTag(ctx context.Context, p *presign) error {
-	local, err := r.git.LocalTags(ctx, p.tag)
+	lc, rc, err := r.tagCommits(ctx, p.tag)
 	if err != nil {
 		return err
 	}
-	remote, err := r.git.RemoteRefs(ctx, r.cfg.Remote, "refs/tags/"+p.tag)
-	if r.offline(err, "tag "+p.tag+" on "+r.cfg.Remote) {
-		remote, err = nil, nil
-	}
-	if err != nil {
-		return err
-	}
-	lc, rc := local[p.tag], remote["refs/tags/"+p.tag]
 	head, err := r.git.Head(ctx)
 	if err != nil {
 		return err

@@ -16,6 +16,14 @@
 // archives (<a>_release), records them, tags the release and opens the
 // pull request into main. Both resume after a failure; -dry-run shows
 // every step without changing anything, with no network if need be.
+//
+//	bazel run //tools:release -- helper -repo owner/name
+//
+// helper publishes the fetch-time helper's prebuilt binaries: it
+// cross-compiles tools/extras_helper reproducibly for every platform of
+// extensions/private/helper.lock.json, publishes them as the release
+// extras-helper-<digest>, and opens the pull request that lists them in the
+// lock.
 package main
 
 import (
@@ -35,6 +43,7 @@ import (
 	"github.com/ot-provisioning-exts/ot-provisioning-exts/internal/download"
 	"github.com/ot-provisioning-exts/ot-provisioning-exts/internal/gitcli"
 	"github.com/ot-provisioning-exts/ot-provisioning-exts/internal/github"
+	"github.com/ot-provisioning-exts/ot-provisioning-exts/internal/helperlock"
 	"github.com/ot-provisioning-exts/ot-provisioning-exts/internal/release"
 	"github.com/ot-provisioning-exts/ot-provisioning-exts/tools/internal/flaghint"
 )
@@ -55,6 +64,9 @@ type env struct {
 	wd             string
 	// now, if not nil, replaces the clock (for tests).
 	now func() time.Time
+	// transport, if not nil, carries every HTTP request (for tests that
+	// trust a test server's certificate).
+	transport http.RoundTripper
 }
 
 // Exit codes.
@@ -81,6 +93,11 @@ ot_provisioning_exts; git, tags and branches stay in this checkout.
              the signature tests, build and publish the signed archives
              (<a>_release), record them, tag <ARTIFACTS>_RELEASE_<date>_rcNN,
              and open the pull request that brings the entries into main.
+  helper     publish the fetch-time helper's prebuilt binaries: build
+             tools/extras_helper reproducibly for every platform of
+             extensions/private/helper.lock.json, publish them as the
+             release extras-helper-<digest>, and open the pull request
+             that lists them in the lock (run by helper.yml on main).
   help [command]
 
 Run 'release <command> -h' for the flags of a command.
@@ -100,6 +117,7 @@ $GITHUB_REPOSITORY, $GITHUB_API_URL and $GITHUB_SERVER_URL (set in GitHub
 Actions) are the defaults of -repo, -api-url and -server-url.
 
 Examples:
+  bazel run //tools:release -- helper -repo owner/name -dry-run
   bazel run //tools:release -- presign -opentitan ~/opentitan -dry-run
   bazel run //tools:release -- presign -opentitan ~/opentitan -artifacts perso,rom_ext
   git switch release/perso_rom_ext_20260513_rc00 && git pull --ff-only
@@ -115,7 +133,10 @@ type command struct {
 	short string
 	long  string
 	flags func(o *options, fs *flag.FlagSet)
-	run   func(ctx context.Context, r *release.Runner) error
+	run   func(ctx context.Context, r *release.Runner, o *options) error
+	// helper is the helper command, which has no OpenTitan, Bazel or
+	// extras.json flags.
+	helper bool
 }
 
 var commands = []*command{
@@ -127,7 +148,7 @@ var commands = []*command{
 			fs.StringVar(&o.date, "date", "", "the release `date` as yyyymmdd (default: today in UTC); pass the date of an unfinished run to resume it on a later day")
 			fs.IntVar(&o.rc, "rc", -1, "the release candidate `number` 0-99; -1 resumes the day's unfinished one, else takes the next free one")
 		},
-		run: func(ctx context.Context, r *release.Runner) error { return r.Presign(ctx) },
+		run: func(ctx context.Context, r *release.Runner, _ *options) error { return r.Presign(ctx) },
 		long: `
 Steps 1-3 of the release process, in a clean checkout of the commit to
 release (usually main):
@@ -164,7 +185,7 @@ Examples:
 			fs.StringVar(&o.artifacts, "artifacts", "", "if set, check that the release branch releases exactly these artifacts (comma-separated)")
 			fs.StringVar(&o.branch, "branch", "", "the release `branch`, which must be checked out (default: the current branch)")
 		},
-		run: func(ctx context.Context, r *release.Runner) error { return r.Postsign(ctx) },
+		run: func(ctx context.Context, r *release.Runner, _ *options) error { return r.Postsign(ctx) },
 		long: `
 Steps 5-8 of the release process, in a clean checkout of the release branch
 (release/<artifacts>_<date>_rcNN) that is up to date with the remote. The
@@ -196,6 +217,51 @@ Examples:
   release postsign -opentitan ../opentitan -branch release/perso_rom_ext_20260513_rc00 -title "Perso and ROM_EXT 2026-05-13"
 `,
 	},
+	{
+		name:   "helper",
+		short:  "publish the fetch-time helper's prebuilt binaries and open the pull request that lists them in the lock",
+		helper: true,
+		flags: func(o *options, fs *flag.FlagSet) {
+			fs.StringVar(&o.goCmd, "go", "go", "the go `command` that gets the lock's Go version (GOTOOLCHAIN=go<go_version>: itself if it is that version, else downloaded from the Go module proxy)")
+			fs.StringVar(&o.lock, "lock", helperlock.Path, "the helper's lock `file`, relative to the checkout")
+			fs.BoolVar(&o.gitToken, "git-token", false, "authenticate git (ls-remote, fetch, push) to -server-url with $GITHUB_TOKEN, passed in git's environment (never on a command line, stored nowhere), for a checkout that keeps no credentials, such as the workflow's")
+		},
+		run: func(ctx context.Context, r *release.Runner, o *options) error {
+			return r.PublishHelper(ctx, release.HelperOptions{LockPath: filepath.ToSlash(o.lock), Go: o.goCmd})
+		},
+		long: `
+Publishes the prebuilt binaries of the fetch-time helper (tools/extras_helper)
+that extensions/private/helper.lock.json lists, in a clean checkout of the
+commit to publish (main; the workflow helper.yml runs it on every push to
+main that changes the helper's sources or the lock):
+
+ 1. Compute the digest of the helper's sources (the files of
+    extensions/private/helper_srcs.bzl). If the lock lists binaries of these
+    sources for every platform, stop: nothing to do.
+ 2. Get the lock's go_version (see -go) and cross-compile the helper for
+    linux_amd64, linux_arm64, darwin_amd64 and darwin_arm64 from those files
+    only: CGO_ENABLED=0, -trimpath, -buildvcs=false, -ldflags=-buildid=. The
+    build is reproducible: the same sources and Go give the same bytes.
+ 3. Tag HEAD extras-helper-<first 12 hex digits of the digest> and push the
+    tag; upload the binaries as extras_helper-<platform> to a draft
+    prerelease of it, check GitHub's sha256 of each upload, publish it, and
+    download every asset to check it. An existing tag is kept if its commit
+    has the same sources; an existing asset is reused if it has the bytes
+    this run built; anything else is refused, never replaced.
+ 4. Push the branch helper/<tag>: -base plus one commit that sets the lock's
+    helper entries (URL and sha256 per platform) and sources_sha256. If
+    -base has other helper sources by now, stop there: the run for those
+    publishes them.
+ 5. Open a pull request from it into -base.
+
+Run it again after a failure: it resumes, reusing what exists.
+
+Examples:
+  release helper -repo owner/name -dry-run
+  release helper -repo owner/name
+  release helper -repo owner/name -go ~/sdk/go1.26.8/bin/go
+`,
+	},
 }
 
 func findCommand(name string) *command {
@@ -224,6 +290,9 @@ type options struct {
 
 	maxSize  int64         // -max-size, in bytes
 	deadline time.Duration // -deadline, for each download
+
+	goCmd, lock string // helper's -go and -lock
+	gitToken    bool   // helper's -git-token
 }
 
 // listFlag is a repeatable flag.
@@ -238,19 +307,22 @@ func (l *listFlag) Set(v string) error {
 
 func (o *options) register(cmd *command, fs *flag.FlagSet, e *env) {
 	cmd.flags(o, fs)
-	fs.StringVar(&o.opentitan, "opentitan", "", "the OpenTitan checkout `dir` that Bazel runs in (required), such as lowRISC/opentitan at earlgrey_1.0.0")
-	fs.StringVar(&o.config, "config", release.DefaultSettingsPath, "the artifact settings `file` (labels, signature directories and suffixes), relative to the checkout")
-	fs.StringVar(&o.bazel, "bazel", "bazel", "the Bazel `binary`, such as bazelisk or ./bazelisk.sh (a relative path is taken in the OpenTitan checkout)")
-	fs.Var(&o.bazelArgs, "bazel-arg", "an `option` for every bazel build, cquery and test, such as --config=release (repeatable)")
-	fs.StringVar(&o.title, "title", "", "the GitHub release's `title` (default: the tag)")
-	fs.StringVar(&o.notes, "notes", "", "the GitHub release's `notes` (default: generated: what was built, from which commits)")
+	if !cmd.helper {
+		fs.StringVar(&o.opentitan, "opentitan", "", "the OpenTitan checkout `dir` that Bazel runs in (required), such as lowRISC/opentitan at earlgrey_1.0.0")
+		fs.StringVar(&o.config, "config", release.DefaultSettingsPath, "the artifact settings `file` (labels, signature directories and suffixes), relative to the checkout")
+		fs.StringVar(&o.bazel, "bazel", "bazel", "the Bazel `binary`, such as bazelisk or ./bazelisk.sh (a relative path is taken in the OpenTitan checkout)")
+		fs.Var(&o.bazelArgs, "bazel-arg", "an `option` for every bazel build, cquery and test, such as --config=release (repeatable)")
+		fs.StringVar(&o.title, "title", "", "the GitHub release's `title` (default: the tag)")
+		fs.StringVar(&o.notes, "notes", "", "the GitHub release's `notes` (default: generated: what was built, from which commits)")
+		fs.StringVar(&o.extras, "extras", "skus/extras.json", "the extras.json `path` in the checkout")
+		fs.StringVar(&o.state, "state", release.DefaultStatePath, "the state file's `path` in the checkout")
+		fs.DurationVar(&o.lockTimeout, "lock-timeout", 30*time.Second, "how long to wait for another process that holds the lock of extras.json")
+	}
 	fs.BoolVar(&o.dryRun, "dry-run", false, "print every step, change nothing (no tag, build, release, upload, commit, push or pull request); works offline")
 	fs.StringVar(&o.dir, "C", "", "this checkout, where git runs (default: $BUILD_WORKSPACE_DIRECTORY under bazel run, else the current directory)")
 	fs.StringVar(&o.repo, "repo", e.getenv("GITHUB_REPOSITORY"), "the GitHub repository as `owner/name` (default: $GITHUB_REPOSITORY)")
 	fs.StringVar(&o.remote, "remote", "origin", "the git `remote` of that repository")
 	fs.StringVar(&o.base, "base", "main", "the main `branch`, which the final pull request targets")
-	fs.StringVar(&o.extras, "extras", "skus/extras.json", "the extras.json `path` in the checkout")
-	fs.StringVar(&o.state, "state", release.DefaultStatePath, "the state file's `path` in the checkout")
 	fs.StringVar(&o.apiURL, "api-url", e.getenv("GITHUB_API_URL"), "the GitHub REST API base `URL` (default: $GITHUB_API_URL, else "+github.DefaultAPIURL+")")
 	fs.StringVar(&o.uploadURL, "upload-url", "", "the base `URL` for asset uploads if a release names none (default: uploads.github.com for github.com)")
 	fs.StringVar(&o.serverURL, "server-url", e.getenv("GITHUB_SERVER_URL"), "GitHub's web `URL`, the base of release download URLs (default: $GITHUB_SERVER_URL, else https://github.com)")
@@ -258,7 +330,6 @@ func (o *options) register(cmd *command, fs *flag.FlagSet, e *env) {
 	fs.DurationVar(&o.timeout, "timeout", time.Minute, "give up a request when no data arrives for this long")
 	fs.IntVar(&o.retries, "retries", 3, "retry reads failing with a transient error `n` times")
 	fs.DurationVar(&o.backoff, "backoff", time.Second, "wait before the first retry; doubled for each further one")
-	fs.DurationVar(&o.lockTimeout, "lock-timeout", 30*time.Second, "how long to wait for another process that holds the lock of extras.json")
 	o.maxSize = download.DefaultMaxSize
 	fs.Var((*download.ByteSize)(&o.maxSize), "max-size", "refuse to download (to verify it) an archive larger than `size`, such as 512MiB or 2GiB (units B, KiB, MiB, GiB; KB, MB, GB)")
 	fs.DurationVar(&o.deadline, "deadline", download.DefaultDeadline, "give up a download that has not finished after this long, retries included (-timeout only limits each pause)")
@@ -326,7 +397,7 @@ func run(ctx context.Context, args []string, e *env) int {
 		fmt.Fprintf(e.stderr, "release %s: %s\n", cmd.name, redact(explain(err), token))
 		return exitFail
 	}
-	if err := cmd.run(ctx, runner); err != nil {
+	if err := cmd.run(ctx, runner, &o); err != nil {
 		msg := redact(explain(err), token)
 		fmt.Fprintf(e.stderr, "release %s: %s\n", cmd.name, msg)
 		var se *release.StepError
@@ -394,7 +465,7 @@ func (o *options) runner(ctx context.Context, cmd *command, e *env, token string
 		}
 		return nil, usagef("-repo %q is not of the form owner/name", o.repo)
 	}
-	if o.opentitan == "" {
+	if o.opentitan == "" && !cmd.helper {
 		return nil, usagef("-opentitan is required: the OpenTitan checkout that Bazel runs in")
 	}
 	if o.retries < 0 || o.timeout <= 0 {
@@ -406,13 +477,13 @@ func (o *options) runner(ctx context.Context, cmd *command, e *env, token string
 	if err := checkTokenFree(o, token); err != nil {
 		return nil, err
 	}
-	for _, p := range []string{o.extras, o.state, o.config} {
+	for _, p := range []string{o.extras, o.state, o.config, o.lock} {
 		if filepath.IsAbs(p) || strings.HasPrefix(filepath.Clean(p), "..") {
 			return nil, usagef("%q must be a path inside the checkout", p)
 		}
 	}
 	if token == "" && !o.dryRun {
-		return nil, errors.New("GITHUB_TOKEN is not set; the release needs a token that may push and write releases (contents: write) and, for postsign, open pull requests (pull-requests: write). -dry-run works without one")
+		return nil, errors.New("GITHUB_TOKEN is not set; the release needs a token that may push and write releases (contents: write) and, for postsign and helper, open pull requests (pull-requests: write). -dry-run works without one")
 	}
 	apiURL := o.apiURL
 	if apiURL == "" {
@@ -428,7 +499,7 @@ func (o *options) runner(ctx context.Context, cmd *command, e *env, token string
 	}
 	gh, err := github.New(github.Options{
 		APIURL: apiURL, UploadURL: o.uploadURL, Token: token,
-		HTTPClient: &http.Client{Timeout: 10 * time.Minute},
+		HTTPClient: &http.Client{Timeout: 10 * time.Minute, Transport: e.transport},
 		UserAgent:  "ot-provisioning-exts-release",
 		Retries:    o.retries, Backoff: o.backoff,
 	})
@@ -458,41 +529,62 @@ func (o *options) runner(ctx context.Context, cmd *command, e *env, token string
 	if err != nil {
 		return nil, err
 	}
-	data, err := os.ReadFile(filepath.Join(repo.Dir, filepath.FromSlash(o.config)))
-	if err != nil {
-		return nil, fmt.Errorf("reading the artifact settings: %w", err)
-	}
-	settings, err := release.ParseSettings(filepath.ToSlash(o.config), data)
-	if err != nil {
-		return nil, err
-	}
-	var set release.Set
-	if cmd.name == "presign" || o.artifacts != "" {
-		if set, err = settings.Select(o.artifacts); err != nil {
-			return nil, usagef("-artifacts: %v", err)
+	if o.gitToken && token != "" {
+		serverURL := o.serverURL
+		if serverURL == "" {
+			serverURL = "https://github.com"
 		}
+		repo.Env = append(repo.Env, release.GitTokenEnv(serverURL, token)...)
+	}
+	var client *http.Client
+	if e.transport != nil {
+		client = &http.Client{Transport: e.transport}
 	}
 	cfg := release.Config{
-		Settings: settings, Artifacts: set,
 		Repository: o.repo, Remote: o.remote, Base: o.base,
-		Date: o.date, RC: o.rc, Branch: o.branch,
-		Title: o.title, Notes: o.notes,
-		Bazel:       release.Bazel{Binary: o.bazel, Dir: ot, Module: repo.Dir, Args: o.bazelArgs, Log: e.stderr},
-		ExtrasPath:  filepath.ToSlash(o.extras),
-		StatePath:   filepath.ToSlash(o.state),
-		ServerURL:   o.serverURL,
-		LockTimeout: o.lockTimeout,
-		DryRun:      o.dryRun,
-		Secrets:     []string{token},
+		ServerURL: o.serverURL,
+		DryRun:    o.dryRun,
+		Secrets:   []string{token},
 		Download: download.Options{
 			Timeout: o.timeout, Retries: o.retries, Backoff: o.backoff,
-			Deadline: o.deadline, MaxSize: o.maxSize,
+			Deadline: o.deadline, MaxSize: o.maxSize, Client: client,
 			AllowInsecure: o.allowInsecure, UserAgent: "ot-provisioning-exts-release",
 		},
+	}
+	if !cmd.helper {
+		if err := o.releaseConfig(&cfg, cmd, repo, ot, e); err != nil {
+			return nil, err
+		}
 	}
 	r := release.NewRunner(cfg, repo, gh, e.stdout)
 	if e.now != nil {
 		r.SetClock(e.now)
 	}
 	return r, nil
+}
+
+// releaseConfig sets the settings of presign and postsign in cfg.
+func (o *options) releaseConfig(cfg *release.Config, cmd *command, repo *gitcli.Repo, ot string, e *env) error {
+	data, err := os.ReadFile(filepath.Join(repo.Dir, filepath.FromSlash(o.config)))
+	if err != nil {
+		return fmt.Errorf("reading the artifact settings: %w", err)
+	}
+	settings, err := release.ParseSettings(filepath.ToSlash(o.config), data)
+	if err != nil {
+		return err
+	}
+	var set release.Set
+	if cmd.name == "presign" || o.artifacts != "" {
+		if set, err = settings.Select(o.artifacts); err != nil {
+			return usagef("-artifacts: %v", err)
+		}
+	}
+	cfg.Settings, cfg.Artifacts = settings, set
+	cfg.Date, cfg.RC, cfg.Branch = o.date, o.rc, o.branch
+	cfg.Title, cfg.Notes = o.title, o.notes
+	cfg.Bazel = release.Bazel{Binary: o.bazel, Dir: ot, Module: repo.Dir, Args: o.bazelArgs, Log: e.stderr}
+	cfg.ExtrasPath = filepath.ToSlash(o.extras)
+	cfg.StatePath = filepath.ToSlash(o.state)
+	cfg.LockTimeout = o.lockTimeout
+	return nil
 }

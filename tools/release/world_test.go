@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -74,6 +75,9 @@ type world struct {
 	// rejectPush makes the remote reject pushes of refs matching the
 	// regular expression it holds, while it exists.
 	rejectPush string
+	// transport, if not nil, carries the tool's HTTP requests (see
+	// httpsGitHub).
+	transport http.RoundTripper
 }
 
 // testSettings are the artifact settings of the test repository: perso
@@ -395,7 +399,8 @@ func (w *world) runEnv(dir string, vars map[string]string, args ...string) resul
 			}
 			return vars[k]
 		},
-		now: func() time.Time { return time.Date(2026, 5, 13, 23, 59, 0, 0, time.UTC) },
+		now:       func() time.Time { return time.Date(2026, 5, 13, 23, 59, 0, 0, time.UTC) },
+		transport: w.transport,
 	}
 	code := run(context.Background(), args, e)
 	out := result{code, stdout.String(), stderr.String()}
