@@ -293,6 +293,8 @@ func setup(env *testscript.Env, b *bazelfind.Bazel, m mode) error {
 	// server of the prebuilt helper and the pinned Go (see helperfix).
 	env.Setenv("HELPER_PLATFORM", theHelper.Platform)
 	env.Setenv("HELPER_SERVER", theHelper.BaseURL)
+	env.Setenv("HELPER_GO_VERSION", theHelper.GoVersion)
+	env.Setenv("HELPER_GO_URL", theHelper.GoURL)
 	env.Setenv("BAZEL_VERSION", b.Version.String())
 	env.Setenv("BAZEL_MODE", m.name)
 	// Canonical names differ between modes: scenarios write

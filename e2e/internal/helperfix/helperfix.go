@@ -40,6 +40,9 @@ type Fixture struct {
 	DownloaderConfig string
 	// BaseURL is the server's, such as https://127.0.0.1:41234.
 	BaseURL string
+	// GoVersion and GoURL are the lock's Go version and the URL of its
+	// distribution for Platform.
+	GoVersion, GoURL string
 
 	srv *http.Server
 }
@@ -76,6 +79,7 @@ func Start(root, dir string, tlsConfig *tls.Config, opts Options) (*Fixture, err
 		return nil, err
 	}
 
+	f.GoVersion, f.GoURL = lock.GoVersion, lock.Go[f.Platform].URL
 	files := map[string]string{"/helper/" + name: bin}
 	goZip := ""
 	if opts.WithGo {
