@@ -84,17 +84,29 @@ def sources_digest(files):
         for path in sorted(files.keys())
     ]))
 
-def _compile(rctx, goroot, files):
+def _compile(rctx, goroot, platform, files):
     for path, content in files.items():
         # Copies, not links: go:embed refuses symlinks.
         rctx.file("src/" + path, content, executable = False)
     rctx.file("src/go.mod", _GO_MOD, executable = False)
     go = rctx.path(goroot).get_child("bin").get_child("go")
+    goos, _, goarch = platform.partition("_")
+
+    # Every setting that changes what `go build` makes is fixed here, so that
+    # none comes from the user's environment (which is no input of this
+    # repository); "" is Go's default.
     env = {
         "CGO_ENABLED": "0",
+        "GOAMD64": "",
+        "GOARCH": goarch,
+        "GOARM64": "",
         "GOCACHE": str(rctx.path("gocache")),
+        "GODEBUG": "",
         "GOENV": "off",
+        "GOEXPERIMENT": "",
+        "GOFIPS140": "",
         "GOFLAGS": "-mod=mod",
+        "GOOS": goos,
         "GOPATH": str(rctx.path("gopath")),
         "GOPROXY": "off",
         "GOROOT": str(rctx.path(goroot)),
@@ -166,14 +178,14 @@ def _extras_helper_repo_impl(rctx):
     if goroot:
         if not rctx.path(goroot).get_child("bin").get_child("go").exists:
             fail("ot_provisioning_exts: %s=%s is not a Go installation: %s/bin/go does not exist. Set it to the GOROOT of a Go >= 1.22 (`go env GOROOT`)." % (GO_ENV, goroot, goroot))
-        _compile(rctx, goroot, files)
+        _compile(rctx, goroot, platform, files)
         rctx.file("HOW", "compiled with %s %s\n" % (GO_ENV, goroot), executable = False)
         return _reproducible(rctx)
 
     # 2b. The pinned Go distribution.
     sdk, url_or_why = _pinned_go(rctx, lock, platform)
     if sdk:
-        _compile(rctx, sdk, files)
+        _compile(rctx, sdk, platform, files)
         rctx.delete(sdk)
         rctx.file("HOW", "compiled with go %s from %s\n" % (lock.get("go_version", "?"), url_or_why), executable = False)
         return _reproducible(rctx)
