@@ -40,10 +40,17 @@ build with no clean and no sync, in every `--lockfile_mode`, also in a
 checkout connected with `--override_module=ot_provisioning_exts=<path>`. It is
 reproducible and adds nothing to MODULE.bazel.lock.
 
-The helper that parses extras.json is compiled at fetch time with the Go SDK
-of rules_go, which this module depends on, and only when something needs the
-hub. Connected machines get rules_go's default SDK download; offline, call
-`go_sdk.host()` in the root MODULE.bazel.
+The helper that parses extras.json needs no Go and no rules_go (this module
+adds no module to its consumers' graph). It is fetched only when something
+needs the hub, with Bazel's own downloader (so the repository cache,
+`--distdir`, `bazel vendor` and `--experimental_downloader_config` apply): the
+prebuilt pinned in extensions/private/helper.lock.json for the host platform,
+used only if the helper's sources are those it was built from. Otherwise it is
+compiled from them with the Go named by
+`--repo_env=PROVISIONING_EXTS_GO=<GOROOT>`, or else with the official Go
+distribution pinned in the same lock; with neither, one error names the
+platform and every remedy. PROVISIONING_EXTS_GO is the only environment
+variable it reads.
 """
 
 # buildifier: disable=bzl-visibility (this file is the public face of extensions/private)

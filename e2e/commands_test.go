@@ -4,11 +4,13 @@ import (
 	"bytes"
 	"fmt"
 	"os"
+	"os/exec"
 	"regexp"
 	"strings"
 
 	"github.com/ot-provisioning-exts/ot-provisioning-exts/e2e/internal/bazelfind"
 	"github.com/ot-provisioning-exts/ot-provisioning-exts/e2e/internal/standin"
+	"github.com/ot-provisioning-exts/ot-provisioning-exts/internal/helperbuild"
 	"github.com/ot-provisioning-exts/ot-provisioning-exts/internal/testtools"
 	"github.com/rogpeppe/go-internal/testscript"
 )
@@ -25,6 +27,8 @@ func commands() map[string]func(ts *testscript.TestScript, neg bool, args []stri
 		"standin":               cmdStandin,
 		"no-warnings":           cmdNoWarnings,
 		"skip-unless-bazel":     cmdSkipUnlessBazel,
+		"skip-unless-netns":     cmdSkipUnlessNetns,
+		"sources-digest":        cmdSourcesDigest,
 		"skip-if-fake-lockfile": cmdSkipIfFakeLockfile,
 		"sign":                  cmdSign,
 		"github":                cmdGitHub,
@@ -60,12 +64,16 @@ func cmdEdit(ts *testscript.TestScript, neg bool, args []string) {
 //
 // Copies this repository (without .git, e2e/, .github/ and Bazel's output
 // symlinks) to DIR: a second checkout, to connect with --override_module or
-// to work in as the root module.
+// to work in as the root module. Its helper lock is the suite's test lock,
+// which lists the host's prebuilt helper on loopback, so that the helper is
+// downloaded, not compiled; scenarios about the fallback edit or replace it.
 func cmdCopyModule(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) != 1 {
 		ts.Fatalf("usage: copymodule DIR")
 	}
-	ts.Check(standin.CopyModule(repoRoot, ts.MkAbs(args[0])))
+	dir := ts.MkAbs(args[0])
+	ts.Check(standin.CopyModule(repoRoot, dir))
+	ts.Check(theHelper.WriteLock(dir))
 }
 
 // standin DIR [CHECKOUT]
@@ -110,9 +118,6 @@ type testingTKey struct{}
 var offlineWarnings = []*regexp.Regexp{
 	// Debian's /etc/bazel/bazelrc sets --host_javabase.
 	regexp.MustCompile(`^WARNING: Option 'host_javabase' is deprecated$`),
-	// rules_go's go_sdk extension lists the Go releases online, and tolerates
-	// the failure offline (go_sdk.host() needs no download).
-	regexp.MustCompile(`^WARNING: Download from https://(go\.dev|golang\.google\.cn)/dl/\?mode=json&include=all failed: .*Unknown host`),
 }
 
 // no-warnings
@@ -155,5 +160,33 @@ func cmdSkipUnlessBazel(ts *testscript.TestScript, neg bool, args []string) {
 	ts.Check(err)
 	if have.Less(want) {
 		ts.Value(testingTKey{}).(testscript.T).Skip(fmt.Sprintf("needs Bazel >= %s; this is %s (ci.yml runs it with Bazel 8.7.0)", want, have))
+	}
+}
+
+// sources-digest CHECKOUT NAME
+//
+// Sets $NAME to the digest of the helper's sources in CHECKOUT as the Go
+// side computes it (helperlock.SourcesDigest, through helperbuild), to
+// compare with the one the repository rule computed in Starlark.
+func cmdSourcesDigest(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: sources-digest CHECKOUT NAME")
+	}
+	d, err := helperbuild.SourcesDigest(ts.MkAbs(args[0]))
+	ts.Check(err)
+	ts.Setenv(args[1], d)
+}
+
+// skip-unless-netns
+//
+// Skips the rest of the scenario, saying why, unless this process may run
+// a command in a network namespace of its own (`unshare -n`, which needs
+// root), where only loopback is up: the scenarios' way to be offline.
+func cmdSkipUnlessNetns(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 0 {
+		ts.Fatalf("usage: skip-unless-netns")
+	}
+	if out, err := exec.Command("unshare", "-n", "sh", "-c", "ip link set lo up").CombinedOutput(); err != nil {
+		ts.Value(testingTKey{}).(testscript.T).Skip(fmt.Sprintf("cannot run offline here: unshare -n sh -c 'ip link set lo up': %v %s (it needs root and iproute2)", err, out))
 	}
 }

@@ -17,6 +17,7 @@ import (
 	"testing"
 
 	"github.com/ot-provisioning-exts/ot-provisioning-exts/e2e/internal/bazelfind"
+	"github.com/ot-provisioning-exts/ot-provisioning-exts/e2e/internal/helperfix"
 	"github.com/ot-provisioning-exts/ot-provisioning-exts/e2e/internal/testca"
 	"github.com/rogpeppe/go-internal/testscript"
 )
@@ -25,11 +26,12 @@ var (
 	theBazel   *bazelfind.Bazel // nil when no usable Bazel was found
 	noBazelWhy string           // why theBazel is nil
 	repoRoot   string
-	theCA      *testca.CA // signs the loopback HTTPS servers of the scenarios
-	trustStore string     // the Java trust store that makes Bazel trust theCA
-	caBundle   string     // PEM: theCA and the system's roots, for Go programs (SSL_CERT_FILE)
-	toolsBin   string     // holds `release`, built from ./tools/release, for every scenario's PATH
-	cacheFlags []string   // the suite's shared caches, for every scenario's bazelrc (see suiteCaches)
+	theCA      *testca.CA         // signs the loopback HTTPS servers of the scenarios
+	trustStore string             // the Java trust store that makes Bazel trust theCA
+	caBundle   string             // PEM: theCA and the system's roots, for Go programs (SSL_CERT_FILE)
+	toolsBin   string             // holds `release`, built from ./tools/release, for every scenario's PATH
+	cacheFlags []string           // the suite's shared caches, for every scenario's bazelrc (see suiteCaches)
+	theHelper  *helperfix.Fixture // the prebuilt helper and the pinned Go, on loopback (see runWithCA)
 )
 
 // The fixed git identity, and the fake token, of every scenario (see setup).
@@ -108,6 +110,17 @@ func runWithCA(m *testing.M, withTools bool) int {
 
 	if withTools {
 		cacheFlags = suiteCaches(filepath.Join(dir, "cache"))
+		// The helper as consumers get it, from loopback: the host's
+		// prebuilt, which the test lock that copymodule writes lists (so no
+		// scenario compiles it unless it means to), and the pinned Go
+		// distribution, which the downloader config sends to loopback.
+		theHelper, err = helperfix.Start(repoRoot, filepath.Join(dir, "helper"), theCA.ServerTLSConfig(), helperfix.Options{WithGo: true})
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "e2e: FAIL: the helper fixture: %v\n", err)
+			return 1
+		}
+		defer theHelper.Close()
+		cacheFlags = append(cacheFlags, "--experimental_downloader_config="+theHelper.DownloaderConfig)
 		// The release tool, built once for every scenario's `exec release`.
 		toolsBin = filepath.Join(dir, "bin")
 		if err := buildRelease(toolsBin); err != nil {
@@ -276,6 +289,12 @@ func setup(env *testscript.Env, b *bazelfind.Bazel, m mode) error {
 		}
 	}
 	env.Setenv("MODULE_ROOT", repoRoot)
+	// The host platform as the helper's lock names it, and the loopback
+	// server of the prebuilt helper and the pinned Go (see helperfix).
+	env.Setenv("HELPER_PLATFORM", theHelper.Platform)
+	env.Setenv("HELPER_SERVER", theHelper.BaseURL)
+	env.Setenv("HELPER_GO_VERSION", theHelper.GoVersion)
+	env.Setenv("HELPER_GO_URL", theHelper.GoURL)
 	env.Setenv("BAZEL_VERSION", b.Version.String())
 	env.Setenv("BAZEL_MODE", m.name)
 	// Canonical names differ between modes: scenarios write

@@ -60,14 +60,12 @@ make_ws() {  # variant n
     cat >"$ws/MODULE.bazel" <<MOD
 module(name = "bench")
 bazel_dep(name = "ot_provisioning_exts")
-bazel_dep(name = "rules_go", version = "0.59.0")
-go_sdk = use_extension("@rules_go//go:extensions.bzl", "go_sdk")
-go_sdk.host()
 provisioning_exts_extra = use_extension("@ot_provisioning_exts//:extension.bzl", "extra")
 provisioning_exts_extra.config(allow_insecure_urls = True, file = "//:extras.json")
 use_repo(provisioning_exts_extra, "provisioning_exts_extra")
 MOD
-    echo "common --override_module=ot_provisioning_exts=$root" >"$ws/.bazelrc"
+    # Offline, the helper is compiled with the host's Go, named as users do.
+    printf 'common --override_module=ot_provisioning_exts=%s\ncommon --repo_env=PROVISIONING_EXTS_GO=%s\n' "$root" "$(go env GOROOT)" >"$ws/.bazelrc"
   else
     cat >"$ws/MODULE.bazel" <<MOD
 module(name = "bench")

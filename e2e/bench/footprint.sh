@@ -7,18 +7,18 @@
 #              REPS=5 (repetitions of the timed builds; medians reported)
 #
 # Two copies of the OpenTitan stand-in (e2e/opentitan), both exactly as
-# OpenTitan's MODULE.bazel is (its offline-only rules_go/go_sdk.host() lines
-# removed):
+# OpenTitan's MODULE.bazel is (no rules_go, no go_sdk):
 #   dummy     - OpenTitan's in-tree dummy of ot_provisioning_exts (no flag);
 #   connected - this checkout, with --override_module=ot_provisioning_exts=<it>.
 # For each it counts the modules in the graph (bazel mod graph), and the
 # repositories that a cold build of one of OpenTitan's own targets, which
 # never touches the hub, fetches; and it times that cold build (fresh output
 # base, warm repository cache). A third copy, connected and with
-# go_sdk.host() (what an offline machine needs for the hub), times the first
-# build of @provisioning_exts_extra//... against 4 archives from loopback,
-# and gives the connected module count (`bazel mod graph` evaluates every
-# module extension, which needs the helper and so a Go SDK).
+# --repo_env=PROVISIONING_EXTS_GO=<the host's GOROOT> (offline, the committed
+# lock's prebuilt or pinned Go can't be downloaded), times the first build of
+# @provisioning_exts_extra//... against 4 archives from loopback, helper
+# compile included, and gives the connected module count (`bazel mod graph`
+# evaluates every module extension, which needs the helper).
 # It prints a Markdown report for BENCHMARKS.md.
 set -euo pipefail
 
@@ -52,15 +52,15 @@ standin() {  # name [override] [host]
   local d=$work/$1
   cp -r "$root/e2e/opentitan" "$d"
   rm -f "$d/MODULE.bazel.lock"
-  if [ "${3:-}" != host ]; then
-    sed -i '/rules_go/d;/go_sdk/d' "$d/MODULE.bazel"
-  else
-    # Offline, the hub's helper needs a Go SDK: the host's. The archives are
-    # served over plain HTTP on loopback: allow that here.
+  if [ "${3:-}" = host ]; then
+    # Offline, the hub's helper is compiled with the host's Go, named as
+    # users do. The archives are served over plain HTTP on loopback: allow
+    # that here.
+    echo "common --repo_env=PROVISIONING_EXTS_GO=$(go env GOROOT)" >>"$d/.bazelrc"
     echo 'provisioning_exts_extra.config(allow_insecure_urls = True)' >>"$d/MODULE.bazel"
   fi
   if [ "${2:-}" = override ]; then
-    echo "common --override_module=ot_provisioning_exts=$work/checkout" >"$d/.bazelrc"
+    echo "common --override_module=ot_provisioning_exts=$work/checkout" >>"$d/.bazelrc"
   fi
 }
 standin dummy
@@ -94,14 +94,13 @@ cold_build() {
 }
 
 # `bazel mod graph` evaluates every module extension, so connected to this
-# module it compiles the helper, which needs a Go SDK: offline, count in the
-# copy that has go_sdk.host() (its module graph is the connected one's: this
-# module already brings rules_go).
+# module it needs the helper: offline, count in the copy that names a Go (its
+# module graph is the connected one's).
 m_dummy=$(modules dummy)
 m_conn=$(modules hub)
 cp "$work/modules_hub" "$work/modules_connected"
 
-# Warm-up: fills the repository cache and the Go build cache.
+# Warm-up: fills the repository cache.
 cold_build dummy warm "$TARGET" >/dev/null
 cold_build connected warm "$TARGET" >/dev/null
 cold_build hub warm @provisioning_exts_extra//... >/dev/null
@@ -135,6 +134,6 @@ else
   echo "That build fetched no Go SDK, compiled no helper and fetched no archive."
 fi
 echo
-echo "| build (connected, with go_sdk.host()) | seconds |"
+echo "| build (connected, with PROVISIONING_EXTS_GO) | seconds |"
 echo "| --- | ---: |"
 echo "| first build of \`@provisioning_exts_extra//...\`, 4 archives (fresh output base, warm caches) | $(median <"$work/t_hub") |"

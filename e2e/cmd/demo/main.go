@@ -10,7 +10,9 @@
 // archives (presign_perso, presign_rom_ext, perso_release, rom_ext_release)
 // and serves them over HTTPS on loopback with a throwaway test CA that only
 // this Bazel trusts. It writes their URLs and hashes into a copy of this
-// checkout's skus/extras.json, builds @provisioning_exts_extra//... in a copy
+// checkout's skus/extras.json, serves this machine's prebuilt helper the same
+// way and lists it in the copy's helper lock (so Bazel needs no Go), builds
+// @provisioning_exts_extra//... in a copy
 // of the OpenTitan stand-in (e2e/opentitan) connected with
 // --override_module, and prints the hub's targets. At the end it stops the
 // Bazel server and deletes its work directory (unless -keep).
@@ -32,6 +34,7 @@ import (
 	"time"
 
 	"github.com/ot-provisioning-exts/ot-provisioning-exts/e2e/internal/bazelfind"
+	"github.com/ot-provisioning-exts/ot-provisioning-exts/e2e/internal/helperfix"
 	"github.com/ot-provisioning-exts/ot-provisioning-exts/e2e/internal/standin"
 	"github.com/ot-provisioning-exts/ot-provisioning-exts/e2e/internal/testca"
 	"github.com/ot-provisioning-exts/ot-provisioning-exts/internal/testtools/archivetest"
@@ -191,6 +194,18 @@ func run(stdout, stderr io.Writer, keep bool) (err error) {
 	if err := os.WriteFile(filepath.Join(checkout, "skus", "extras.json"), f.Encode(), 0o644); err != nil {
 		return err
 	}
+	// The fetch-time helper as consumers get it, with no Go on Bazel's side:
+	// a prebuilt for this machine, built here as a release publishes it and
+	// served over HTTPS on loopback, listed in the copy's helper lock.
+	helper, err := helperfix.Start(root, filepath.Join(work, "helper"), ca.ServerTLSConfig(), helperfix.Options{})
+	if err != nil {
+		return err
+	}
+	defer helper.Close()
+	if err := helper.WriteLock(checkout); err != nil {
+		return err
+	}
+	fmt.Fprintf(stderr, "demo: the prebuilt helper for %s served at %s, listed in %s\n", helper.Platform, helper.BaseURL, filepath.Join(checkout, "extensions", "private", "helper.lock.json"))
 	fmt.Fprintf(stderr, "demo: %d archives served at %s, listed in %s\n", len(f.Entries), base, filepath.Join(checkout, "skus", "extras.json"))
 
 	// The OpenTitan stand-in, connected to that checkout.

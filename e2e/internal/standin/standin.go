@@ -18,9 +18,9 @@ func CopyModule(root, dst string) error {
 	})
 }
 
-// Copy copies the OpenTitan stand-in of the checkout at root to dst. If
-// checkout is not empty, it also writes dst/.bazelrc connecting that
-// checkout as OpenTitan users do:
+// Copy copies the OpenTitan stand-in of the checkout at root to dst, its
+// .bazelrc (OpenTitan's) included. If checkout is not empty, it also appends
+// to dst/.bazelrc the line connecting that checkout as OpenTitan users do:
 //
 //	common --override_module=ot_provisioning_exts=<checkout>
 func Copy(root, dst, checkout string) error {
@@ -30,8 +30,15 @@ func Copy(root, dst, checkout string) error {
 	if checkout == "" {
 		return nil
 	}
-	rc := "common --override_module=ot_provisioning_exts=" + checkout + "\n"
-	return os.WriteFile(filepath.Join(dst, ".bazelrc"), []byte(rc), 0o644)
+	f, err := os.OpenFile(filepath.Join(dst, ".bazelrc"), os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
+	if err != nil {
+		return err
+	}
+	_, err = f.WriteString("common --override_module=ot_provisioning_exts=" + checkout + "\n")
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
 }
 
 // copyTree copies the regular files under src to dst, leaving out the

@@ -49,6 +49,7 @@ func TestCopyModuleAndStandin(t *testing.T) {
 		".github/workflows/ci.yml":     "on: push\n",
 		"e2e/opentitan/MODULE.bazel":   "module(name = \"lowrisc_opentitan\")\n",
 		"e2e/opentitan/rules/sign.bzl": "# rules\n",
+		"e2e/opentitan/.bazelrc":       "build --aspects=rules/q.bzl%a\n",
 		"bazel-out/x":                  "output\n",
 	})
 	if err := os.Symlink(root, filepath.Join(root, "bazel-root")); err != nil {
@@ -72,7 +73,7 @@ func TestCopyModuleAndStandin(t *testing.T) {
 		t.Fatal(err)
 	}
 	want = map[string]string{
-		".bazelrc":       "common --override_module=ot_provisioning_exts=" + checkout + "\n",
+		".bazelrc":       "build --aspects=rules/q.bzl%a\ncommon --override_module=ot_provisioning_exts=" + checkout + "\n",
 		"MODULE.bazel":   "module(name = \"lowrisc_opentitan\")\n",
 		"rules/sign.bzl": "# rules\n",
 	}
@@ -84,8 +85,8 @@ func TestCopyModuleAndStandin(t *testing.T) {
 	if err := Copy(root, dummy, ""); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := os.Stat(filepath.Join(dummy, ".bazelrc")); !os.IsNotExist(err) {
-		t.Errorf("Copy without a checkout wrote .bazelrc (err = %v)", err)
+	if got, err := os.ReadFile(filepath.Join(dummy, ".bazelrc")); err != nil || string(got) != "build --aspects=rules/q.bzl%a\n" {
+		t.Errorf("Copy without a checkout: .bazelrc = %q, %v; want the stand-in's, unchanged", got, err)
 	}
 }
 
