@@ -8,13 +8,19 @@
 #
 # For each N it serves N small .tar.gz archives from loopback and builds
 # @provisioning_exts_extra//... in two workspaces that differ only in the
-# extension. Measured, interleaved, REPS times each:
+# extension. The helper variant gets the fetch-time helper as consumers do:
+# a copy of this checkout whose lock (extensions/private/helper.lock.json)
+# lists the host's prebuilt helper, built here as `release helper` builds it
+# and served from the same loopback server. Measured, interleaved, REPS
+# times each:
 #   cold  - a fresh output base (a second workspace on this machine: Bazel's
-#           repository cache and the Go build cache are warm);
+#           repository cache is warm);
 #   edit  - then re-point one entry of extras.json and rebuild.
 # Once per variant and N, "first ever": a fresh output base with an empty
-# repository cache and (for the helper) an empty Go build cache.
-# Plus the helper's compile time alone, with a cold and a warm Go build cache.
+# repository cache (the helper variant downloads its prebuilt).
+# Plus the bytes a first hub build downloads besides the archives, and the
+# helper's compile time alone (the fallback when no prebuilt fits), with a
+# cold and a warm Go build cache.
 # It prints a Markdown report for BENCHMARKS.md.
 set -euo pipefail
 
@@ -35,6 +41,31 @@ for i in $(seq 0 $((max - 1))); do
   done
 done
 serve_http "$work/srv"
+
+# The helper as consumers get it: the host's prebuilt, listed in the lock of
+# a copy of this checkout (with the digest of its helper sources, computed
+# as internal/helperlock.SourcesDigest does).
+platform=$(go env GOOS)_$(go env GOARCH)
+checkout=$work/checkout
+mkdir -p "$checkout"
+(cd "$root" && git ls-files -z | tar --null -cf - -T -) | tar -C "$checkout" -xf -
+(cd "$root" && CGO_ENABLED=0 GOOS=${platform%_*} GOARCH=${platform#*_} GOFLAGS=-mod=mod GOTOOLCHAIN=local \
+  go build -trimpath -buildvcs=false -ldflags=-buildid= -o "$work/srv/extras_helper-$platform" ./tools/extras_helper)
+prebuilt_bytes=$(stat -c %s "$work/srv/extras_helper-$platform")
+python3 - "$checkout" "$platform" "http://127.0.0.1:$port/extras_helper-$platform" "$work/srv/extras_helper-$platform" <<'PY'
+import hashlib, json, re, sys
+checkout, platform, url, binary = sys.argv[1:]
+srcs = re.findall(r'Label\("//([^:"]*):([^"]+)"\)', open(checkout + "/extensions/private/helper_srcs.bzl").read())
+digest = hashlib.sha256()
+for path in sorted((p + "/" + n) if p else n for p, n in srcs):
+    content = open(checkout + "/" + path, "rb").read()
+    digest.update(path.encode() + b"\n" + str(len(content)).encode() + b"\n" + content)
+lock_path = checkout + "/extensions/private/helper.lock.json"
+lock = json.load(open(lock_path))
+lock["sources_sha256"] = digest.hexdigest()
+lock["helper"] = {platform: {"sha256": hashlib.sha256(open(binary, "rb").read()).hexdigest(), "url": url}}
+open(lock_path, "w").write(json.dumps(lock, indent=2, sort_keys=True) + "\n")
+PY
 
 entry() {  # i version
   local f=$work/srv/a$1$2.tar.gz
@@ -64,8 +95,7 @@ provisioning_exts_extra = use_extension("@ot_provisioning_exts//:extension.bzl",
 provisioning_exts_extra.config(allow_insecure_urls = True, file = "//:extras.json")
 use_repo(provisioning_exts_extra, "provisioning_exts_extra")
 MOD
-    # Offline, the helper is compiled with the host's Go, named as users do.
-    printf 'common --override_module=ot_provisioning_exts=%s\ncommon --repo_env=PROVISIONING_EXTS_GO=%s\n' "$root" "$(go env GOROOT)" >"$ws/.bazelrc"
+    echo "common --override_module=ot_provisioning_exts=$checkout" >"$ws/.bazelrc"
   else
     cat >"$ws/MODULE.bazel" <<MOD
 module(name = "bench")
@@ -94,6 +124,10 @@ run_once() {
   t2=$(now)
   grep -q 'artifact 0.v2' "$ob/external/"*"provisioning_exts_extra/artifact_0000/payload.bin" ||
     { echo "bench.sh: the edit did not reach the hub ($variant, N=$n)" >&2; exit 1; }
+  if [ "$variant" = helper ]; then
+    grep -q '^prebuilt ' "$ob/external/"*"ot_provisioning_exts_helper/HOW" ||
+      { echo "bench.sh: the helper was not the lock's prebuilt ($variant, N=$n)" >&2; exit 1; }
+  fi
   (cd "$ws" && "$BAZEL" --output_base="$ob" shutdown >/dev/null 2>&1 || true)
   rm -rf "$ob"
   echo "$(echo "$t1 - $t0" | bc) $(echo "$t2 - $t1" | bc)"
@@ -107,11 +141,10 @@ for n in $NS; do
   for r in $(seq "$REPS"); do
     for v in helper baseline; do run_once "$v" "$n" "r$r" >>"$work/t_${v}_$n"; done
   done
-  # First ever: empty repository cache, and an empty Go build cache.
+  # First ever: an empty repository cache.
   for v in helper baseline; do
-    mkdir -p "$work/gocache_$v$n"
     echo "common --repository_cache=$work/repocache_$v$n" >>"$work/ws_${v}_$n/.bazelrc"
-    run_once "$v" "$n" first GOCACHE="$work/gocache_$v$n" >"$work/first_${v}_$n"
+    run_once "$v" "$n" first >"$work/first_${v}_$n"
     sed -i '$d' "$work/ws_${v}_$n/.bazelrc"
   done
 done
@@ -141,8 +174,13 @@ for n in $NS; do
   hf=$(awk '{print $1}' "$work/first_helper_$n"); bf=$(awk '{print $1}' "$work/first_baseline_$n")
   printf '| %s | cold build, fresh output base (warm caches) | %s | %s | %.2fx |\n' "$n" "$hc" "$bc_" "$(echo "$hc / $bc_" | bc -l)"
   printf '| %s | rebuild after editing one entry | %s | %s | %.2fx |\n' "$n" "$he" "$be" "$(echo "$he / $be" | bc -l)"
-  printf '| %s | first ever: empty repository and Go build caches (1 run) | %.2f | %.2f | %.2fx |\n' "$n" "$hf" "$bf" "$(echo "$hf / $bf" | bc -l)"
+  printf '| %s | first ever: empty repository cache (1 run) | %.2f | %.2f | %.2fx |\n' "$n" "$hf" "$bf" "$(echo "$hf / $bf" | bc -l)"
 done
+echo
+echo "| a first hub build on a fresh machine downloads, besides the archives | bytes |"
+echo "| --- | ---: |"
+echo "| the prebuilt helper for $platform (Go helper) | $prebuilt_bytes |"
+echo "| nothing (plain Starlark) | 0 |"
 echo
 echo "| helper compile (go build, as the repository rule runs it) | seconds |"
 echo "| --- | ---: |"
