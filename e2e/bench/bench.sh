@@ -43,29 +43,11 @@ done
 serve_http "$work/srv"
 
 # The helper as consumers get it: the host's prebuilt, listed in the lock of
-# a copy of this checkout (with the digest of its helper sources, computed
-# as internal/helperlock.SourcesDigest does).
-platform=$(go env GOOS)_$(go env GOARCH)
+# a copy of this checkout.
 checkout=$work/checkout
 mkdir -p "$checkout"
 (cd "$root" && git ls-files -z | tar --null -cf - -T -) | tar -C "$checkout" -xf -
-(cd "$root" && CGO_ENABLED=0 GOOS=${platform%_*} GOARCH=${platform#*_} GOFLAGS=-mod=mod GOTOOLCHAIN=local \
-  go build -trimpath -buildvcs=false -ldflags=-buildid= -o "$work/srv/extras_helper-$platform" ./tools/extras_helper)
-prebuilt_bytes=$(stat -c %s "$work/srv/extras_helper-$platform")
-python3 - "$checkout" "$platform" "http://127.0.0.1:$port/extras_helper-$platform" "$work/srv/extras_helper-$platform" <<'PY'
-import hashlib, json, re, sys
-checkout, platform, url, binary = sys.argv[1:]
-srcs = re.findall(r'Label\("//([^:"]*):([^"]+)"\)', open(checkout + "/extensions/private/helper_srcs.bzl").read())
-digest = hashlib.sha256()
-for path in sorted((p + "/" + n) if p else n for p, n in srcs):
-    content = open(checkout + "/" + path, "rb").read()
-    digest.update(path.encode() + b"\n" + str(len(content)).encode() + b"\n" + content)
-lock_path = checkout + "/extensions/private/helper.lock.json"
-lock = json.load(open(lock_path))
-lock["sources_sha256"] = digest.hexdigest()
-lock["helper"] = {platform: {"sha256": hashlib.sha256(open(binary, "rb").read()).hexdigest(), "url": url}}
-open(lock_path, "w").write(json.dumps(lock, indent=2, sort_keys=True) + "\n")
-PY
+prebuilt_helper "$checkout" "$work/srv"
 
 entry() {  # i version
   local f=$work/srv/a$1$2.tar.gz

@@ -7,7 +7,8 @@
 # unless set), REPS (default 5) and work (a fresh directory under /tmp that
 # the rig's chroot sees); it stops every Bazel server of an output base named
 # $work/ob_* and every workspace $work/ws_*, and the server serve_http
-# started, when the script exits; and it defines now, median and serve_http.
+# started, when the script exits; and it defines now, median, serve_http and
+# prebuilt_helper.
 
 name=$1
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -42,4 +43,32 @@ serve_http() {
   python3 -m http.server --bind 127.0.0.1 --directory "$1" "$port" >/dev/null 2>&1 &
   server_pid=$!
   sleep 1
+}
+
+# prebuilt_helper CHECKOUT SRVDIR: gives a copy of this checkout the
+# fetch-time helper as consumers get it. It builds the host's prebuilt helper
+# into SRVDIR (served by serve_http, which must have run), as `release
+# helper` builds it, and rewrites CHECKOUT's lock to list it, with the digest
+# of CHECKOUT's helper sources (as internal/helperlock.SourcesDigest computes
+# it). Sets platform and prebuilt_bytes.
+prebuilt_helper() {
+  local checkout=$1 srv=$2
+  platform=$(go env GOOS)_$(go env GOARCH)
+  (cd "$checkout" && CGO_ENABLED=0 GOOS=${platform%_*} GOARCH=${platform#*_} GOFLAGS=-mod=mod GOTOOLCHAIN=local \
+    go build -trimpath -buildvcs=false -ldflags=-buildid= -o "$srv/extras_helper-$platform" ./tools/extras_helper)
+  prebuilt_bytes=$(stat -c %s "$srv/extras_helper-$platform")
+  python3 - "$checkout" "$platform" "http://127.0.0.1:$port/extras_helper-$platform" "$srv/extras_helper-$platform" <<'PY'
+import hashlib, json, re, sys
+checkout, platform, url, binary = sys.argv[1:]
+srcs = re.findall(r'Label\("//([^:"]*):([^"]+)"\)', open(checkout + "/extensions/private/helper_srcs.bzl").read())
+digest = hashlib.sha256()
+for path in sorted((p + "/" + n) if p else n for p, n in srcs):
+    content = open(checkout + "/" + path, "rb").read()
+    digest.update(path.encode() + b"\n" + str(len(content)).encode() + b"\n" + content)
+lock_path = checkout + "/extensions/private/helper.lock.json"
+lock = json.load(open(lock_path))
+lock["sources_sha256"] = digest.hexdigest()
+lock["helper"] = {platform: {"sha256": hashlib.sha256(open(binary, "rb").read()).hexdigest(), "url": url}}
+open(lock_path, "w").write(json.dumps(lock, indent=2, sort_keys=True) + "\n")
+PY
 }

@@ -13,12 +13,12 @@
 # For each it counts the modules in the graph (bazel mod graph), and the
 # repositories that a cold build of one of OpenTitan's own targets, which
 # never touches the hub, fetches; and it times that cold build (fresh output
-# base, warm repository cache). A third copy, connected and with
-# --repo_env=PROVISIONING_EXTS_GO=<the host's GOROOT> (offline, the committed
-# lock's prebuilt or pinned Go can't be downloaded), times the first build of
-# @provisioning_exts_extra//... against 4 archives from loopback, helper
-# compile included, and gives the connected module count (`bazel mod graph`
-# evaluates every module extension, which needs the helper).
+# base, warm repository cache). A third copy, connected, times the first
+# build of @provisioning_exts_extra//... against 4 archives from loopback,
+# and gives the connected module count (`bazel mod graph` evaluates every
+# module extension, which needs the helper). The checkout's lock lists the
+# host's prebuilt helper, served from loopback (prebuilt_helper in
+# common.sh): the helper as consumers get it, with no Go.
 # It prints a Markdown report for BENCHMARKS.md.
 set -euo pipefail
 
@@ -47,16 +47,14 @@ serve_http "$work/srv"
   done
   printf '\n}\n'
 } >"$work/checkout/skus/extras.json"
+prebuilt_helper "$work/checkout" "$work/srv"
 
-standin() {  # name [override] [host]
+standin() {  # name [override] [hub]
   local d=$work/$1
   cp -r "$root/e2e/opentitan" "$d"
   rm -f "$d/MODULE.bazel.lock"
-  if [ "${3:-}" = host ]; then
-    # Offline, the hub's helper is compiled with the host's Go, named as
-    # users do. The archives are served over plain HTTP on loopback: allow
-    # that here.
-    echo "common --repo_env=PROVISIONING_EXTS_GO=$(go env GOROOT)" >>"$d/.bazelrc"
+  if [ "${3:-}" = hub ]; then
+    # The archives are served over plain HTTP on loopback: allow that here.
     echo 'provisioning_exts_extra.config(allow_insecure_urls = True)' >>"$d/MODULE.bazel"
   fi
   if [ "${2:-}" = override ]; then
@@ -65,7 +63,7 @@ standin() {  # name [override] [host]
 }
 standin dummy
 standin connected override
-standin hub override host
+standin hub override hub
 
 bz() {  # workspace output_base args...
   local ws=$1 ob=$2; shift 2
@@ -94,8 +92,8 @@ cold_build() {
 }
 
 # `bazel mod graph` evaluates every module extension, so connected to this
-# module it needs the helper: offline, count in the copy that names a Go (its
-# module graph is the connected one's).
+# module it needs the helper and the hub's archives: count in the copy that
+# allows the loopback archives (its module graph is the connected one's).
 m_dummy=$(modules dummy)
 m_conn=$(modules hub)
 cp "$work/modules_hub" "$work/modules_connected"
@@ -134,6 +132,6 @@ else
   echo "That build fetched no Go SDK, compiled no helper and fetched no archive."
 fi
 echo
-echo "| build (connected, with PROVISIONING_EXTS_GO) | seconds |"
+echo "| build (connected; the helper is the lock's prebuilt, $prebuilt_bytes bytes) | seconds |"
 echo "| --- | ---: |"
 echo "| first build of \`@provisioning_exts_extra//...\`, 4 archives (fresh output base, warm caches) | $(median <"$work/t_hub") |"
