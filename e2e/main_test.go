@@ -295,6 +295,7 @@ func setup(env *testscript.Env, b *bazelfind.Bazel, m mode) error {
 	env.Setenv("HELPER_SERVER", theHelper.BaseURL)
 	env.Setenv("HELPER_GO_VERSION", theHelper.GoVersion)
 	env.Setenv("HELPER_GO_URL", theHelper.GoURL)
+	env.Setenv("HELPER_PREBUILT", theHelper.Prebuilt)
 	env.Setenv("BAZEL_VERSION", b.Version.String())
 	env.Setenv("BAZEL_MODE", m.name)
 	// Canonical names differ between modes: scenarios write

@@ -6,9 +6,10 @@ this order:
 1. The pinned prebuilt of extensions/private/helper.lock.json for the host
    platform, downloaded with Bazel's own downloader (so the repository cache,
    --distdir, `bazel vendor` and --experimental_downloader_config apply), but
-   only if the SHA-256 of the helper's sources (HELPER_SRCS, computed here in
-   Starlark from the files Bazel reads and watches) equals the lock's
-   `sources_sha256`: a checkout whose helper sources differ never runs it.
+   only if the SHA-256 of the helper's sources (HELPER_SRCS, read from the
+   files Bazel watches) equals the lock's `sources_sha256`: a checkout whose
+   helper sources differ never runs it. Bazel's downloader computes that
+   SHA-256 (see _sources_match), not Starlark.
 2. Otherwise compiled from those sources (`go build -trimpath`, no cgo, no
    network, the build and module caches inside this repository), with
    a. the Go whose GOROOT `--repo_env=PROVISIONING_EXTS_GO=<GOROOT>` names,
@@ -19,7 +20,7 @@ this order:
 
 The file HOW in the repository says which way ran (one line: "prebuilt <url>",
 "compiled with PROVISIONING_EXTS_GO <goroot>" or "compiled with go <version>
-from <url>"), and SOURCES_SHA256 holds the digest computed here.
+from <url>").
 """
 
 load(":helper_srcs.bzl", "HELPER_SRCS")
@@ -68,26 +69,63 @@ def host_platform(os_name, arch):
 def _src_path(label):
     return label.name if not label.package else label.package + "/" + label.name
 
-def sources_digest(files):
-    """The digest of the helper's sources, as internal/helperlock.SourcesDigest computes it.
+def sources_stream(files):
+    """What internal/helperlock.SourcesDigest hashes: the helper's sources as one string.
 
     Args:
       files: a dict from slash-separated path (from the module root) to
         content (one character per byte).
 
     Returns:
-      The hex SHA-256 over, for each file in path order, the path, "\\n", the
-      content's length in bytes in decimal, "\\n" and the content.
+      For each file in path order, the path, "\\n", the content's length in
+      bytes in decimal, "\\n" and the content.
     """
-    return sha256_hex("".join([
+    return "".join([
         "%s\n%d\n%s" % (path, len(files[path]), files[path])
         for path in sorted(files.keys())
-    ]))
+    ])
+
+def _sources_match(rctx, files, want):
+    """Whether the SHA-256 of sources_stream(files) is want, as Bazel's downloader computes it.
+
+    Starlark has no hash function, and sha256_hex, written in Starlark,
+    costs about 0.3 s of every cold fetch. So the stream is first written to
+    a file and "downloaded" from it with sha256 = want: Bazel hashes it
+    natively. Its repository cache would answer a known sha256 without
+    reading the file, so the download's canonical_id is the stream itself:
+    the cache answers only for the very same sources, whose SHA-256 it has
+    checked before. A download can also fail for other reasons (a
+    --experimental_downloader_config that blocks file:// URLs), so a
+    failure is confirmed with sha256_hex before the sources count as
+    changed.
+
+    Args:
+      rctx: the repository_ctx.
+      files: as for sources_stream.
+      want: the lock's sources_sha256.
+
+    Returns:
+      True if the digests are equal.
+    """
+    stream = sources_stream(files)
+    rctx.file("sources.stream", stream, executable = False, legacy_utf8 = False)
+    res = rctx.download(
+        url = "file://" + str(rctx.path("sources.stream")),
+        output = "sources.checked",
+        sha256 = want,
+        canonical_id = stream,
+        allow_fail = True,
+    )
+    rctx.delete("sources.stream")
+    rctx.delete("sources.checked")
+    return res.success or sha256_hex(stream) == want
 
 def _compile(rctx, goroot, platform, files):
     for path, content in files.items():
-        # Copies, not links: go:embed refuses symlinks.
-        rctx.file("src/" + path, content, executable = False)
+        # Copies, not links: go:embed refuses symlinks. Byte for byte:
+        # content has one character per byte, which legacy_utf8 would
+        # encode again (a "…" in a Go string would become "â€¦").
+        rctx.file("src/" + path, content, executable = False, legacy_utf8 = False)
     rctx.file("src/go.mod", _GO_MOD, executable = False)
     go = rctx.path(goroot).get_child("bin").get_child("go")
     goos, _, goarch = platform.partition("_")
@@ -156,16 +194,14 @@ def _extras_helper_repo_impl(rctx):
     files = {}
     for src in HELPER_SRCS:
         files[_src_path(src)] = rctx.read(src)
-    digest = sources_digest(files)
-    rctx.file("SOURCES_SHA256", digest + "\n", executable = False)
     rctx.file("BUILD.bazel", 'exports_files(["extras_helper"])\n', executable = False)
 
     # 1. The prebuilt, only for the very sources it was built from.
     prebuilt = lock.get("helper", {}).get(platform)
     if not prebuilt:
         no_prebuilt = "the lock lists no prebuilt helper for %s" % platform
-    elif digest != lock.get("sources_sha256"):
-        no_prebuilt = "the helper's sources differ from those of the lock's prebuilt (sources_sha256 %s, these sources %s)" % (lock.get("sources_sha256"), digest)
+    elif not _sources_match(rctx, files, lock.get("sources_sha256", "")):
+        no_prebuilt = "the helper's sources differ from those the lock's prebuilt was built from (sources_sha256 %s)" % lock.get("sources_sha256")
     else:
         res = rctx.download(url = prebuilt["url"], output = "extras_helper", sha256 = prebuilt["sha256"], executable = True, allow_fail = True)
         if res.success:

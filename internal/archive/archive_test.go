@@ -16,8 +16,8 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/ot-provisioning-exts/ot-provisioning-exts/internal/archive"
-	at "github.com/ot-provisioning-exts/ot-provisioning-exts/internal/testtools/archivetest"
 	"github.com/ot-provisioning-exts/ot-provisioning-exts/internal/extras"
+	at "github.com/ot-provisioning-exts/ot-provisioning-exts/internal/testtools/archivetest"
 )
 
 func writeTemp(t *testing.T, data []byte) string {

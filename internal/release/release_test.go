@@ -12,8 +12,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
-	"github.com/ot-provisioning-exts/ot-provisioning-exts/internal/testtools/archivetest"
 	"github.com/ot-provisioning-exts/ot-provisioning-exts/internal/gitcli"
+	"github.com/ot-provisioning-exts/ot-provisioning-exts/internal/testtools/archivetest"
 )
 
 func TestNames(t *testing.T) {

@@ -18,10 +18,10 @@ import (
 	"time"
 
 	"github.com/ot-provisioning-exts/ot-provisioning-exts/internal/archive"
-	"github.com/ot-provisioning-exts/ot-provisioning-exts/internal/testtools/archivetest"
 	"github.com/ot-provisioning-exts/ot-provisioning-exts/internal/extras"
 	"github.com/ot-provisioning-exts/ot-provisioning-exts/internal/github/githubtest"
 	"github.com/ot-provisioning-exts/ot-provisioning-exts/internal/release"
+	"github.com/ot-provisioning-exts/ot-provisioning-exts/internal/testtools/archivetest"
 )
 
 // The tests run real git against bare repositories in temporary

@@ -11,9 +11,9 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	at "github.com/ot-provisioning-exts/ot-provisioning-exts/internal/testtools/archivetest"
 	"github.com/ot-provisioning-exts/ot-provisioning-exts/internal/extras"
 	"github.com/ot-provisioning-exts/ot-provisioning-exts/internal/testtools"
+	at "github.com/ot-provisioning-exts/ot-provisioning-exts/internal/testtools/archivetest"
 )
 
 // writeBzl writes extension.bzl into the workspace, expanding $SRV and

@@ -22,9 +22,9 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	at "github.com/ot-provisioning-exts/ot-provisioning-exts/internal/testtools/archivetest"
 	"github.com/ot-provisioning-exts/ot-provisioning-exts/internal/extras"
 	"github.com/ot-provisioning-exts/ot-provisioning-exts/internal/extrasfile"
+	at "github.com/ot-provisioning-exts/ot-provisioning-exts/internal/testtools/archivetest"
 )
 
 // workspace is a temporary repository with skus/extras.json, served

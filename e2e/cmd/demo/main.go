@@ -37,8 +37,8 @@ import (
 	"github.com/ot-provisioning-exts/ot-provisioning-exts/e2e/internal/helperfix"
 	"github.com/ot-provisioning-exts/ot-provisioning-exts/e2e/internal/standin"
 	"github.com/ot-provisioning-exts/ot-provisioning-exts/e2e/internal/testca"
-	"github.com/ot-provisioning-exts/ot-provisioning-exts/internal/testtools/archivetest"
 	"github.com/ot-provisioning-exts/ot-provisioning-exts/internal/extras"
+	"github.com/ot-provisioning-exts/ot-provisioning-exts/internal/testtools/archivetest"
 )
 
 const usage = `usage: go run ./e2e/cmd/demo [-keep]

@@ -10,6 +10,7 @@ package helperfix
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"crypto/tls"
 	"encoding/hex"
@@ -43,6 +44,8 @@ type Fixture struct {
 	// GoVersion and GoURL are the lock's Go version and the URL of its
 	// distribution for Platform.
 	GoVersion, GoURL string
+	// Prebuilt is the path of the prebuilt helper that the test lock lists.
+	Prebuilt string
 
 	srv *http.Server
 }
@@ -74,6 +77,7 @@ func Start(root, dir string, tlsConfig *tls.Config, opts Options) (*Fixture, err
 	if err := BuildPrebuilt(root, bin); err != nil {
 		return nil, err
 	}
+	f.Prebuilt = bin
 	binData, err := os.ReadFile(bin)
 	if err != nil {
 		return nil, err
@@ -153,11 +157,11 @@ func BuildPrebuilt(root, out string) error {
 	if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil {
 		return err
 	}
-	cmd := exec.Command("go", "build", "-trimpath", "-buildvcs=false", "-ldflags=-buildid=", "-o", out, "./tools/extras_helper")
-	cmd.Dir = root
-	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
-	if b, err := cmd.CombinedOutput(); err != nil {
-		return fmt.Errorf("building the prebuilt helper (go build ./tools/extras_helper in %s): %v\n%s", root, err, b)
+	// As `release helper` publishes it: only HELPER_SRCS, the go.mod that
+	// the repository rule writes, and the reproducible flags.
+	b := &helperbuild.Builder{}
+	if err := b.Build(context.Background(), root, runtime.GOOS+"_"+runtime.GOARCH, out); err != nil {
+		return fmt.Errorf("building the prebuilt helper from %s: %v", root, err)
 	}
 	return nil
 }
