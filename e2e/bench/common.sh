@@ -46,29 +46,14 @@ serve_http() {
 }
 
 # prebuilt_helper CHECKOUT SRVDIR: gives a copy of this checkout the
-# fetch-time helper as consumers get it. It builds the host's prebuilt helper
-# into SRVDIR (served by serve_http, which must have run), as `release
-# helper` builds it, and rewrites CHECKOUT's lock to list it, with the digest
-# of CHECKOUT's helper sources (as internal/helperlock.SourcesDigest computes
-# it). Sets platform and prebuilt_bytes.
+# fetch-time helper as consumers get it (e2e/cmd/testlock): the host's
+# prebuilt helper, built as `release helper` builds it, in SRVDIR (served by
+# serve_http, which must have run), and listed in CHECKOUT's lock with the
+# digest of CHECKOUT's helper sources. Sets platform and prebuilt_bytes.
 prebuilt_helper() {
   local checkout=$1 srv=$2
   platform=$(go env GOOS)_$(go env GOARCH)
-  (cd "$checkout" && CGO_ENABLED=0 GOOS=${platform%_*} GOARCH=${platform#*_} GOFLAGS=-mod=mod GOTOOLCHAIN=local \
-    go build -trimpath -buildvcs=false -ldflags=-buildid= -o "$srv/extras_helper-$platform" ./tools/extras_helper)
+  (cd "$root" && go run ./e2e/cmd/testlock -checkout "$checkout" \
+    -out "$srv/extras_helper-$platform" -url "http://127.0.0.1:$port/extras_helper-$platform")
   prebuilt_bytes=$(stat -c %s "$srv/extras_helper-$platform")
-  python3 - "$checkout" "$platform" "http://127.0.0.1:$port/extras_helper-$platform" "$srv/extras_helper-$platform" <<'PY'
-import hashlib, json, re, sys
-checkout, platform, url, binary = sys.argv[1:]
-srcs = re.findall(r'Label\("//([^:"]*):([^"]+)"\)', open(checkout + "/extensions/private/helper_srcs.bzl").read())
-digest = hashlib.sha256()
-for path in sorted((p + "/" + n) if p else n for p, n in srcs):
-    content = open(checkout + "/" + path, "rb").read()
-    digest.update(path.encode() + b"\n" + str(len(content)).encode() + b"\n" + content)
-lock_path = checkout + "/extensions/private/helper.lock.json"
-lock = json.load(open(lock_path))
-lock["sources_sha256"] = digest.hexdigest()
-lock["helper"] = {platform: {"sha256": hashlib.sha256(open(binary, "rb").read()).hexdigest(), "url": url}}
-open(lock_path, "w").write(json.dumps(lock, indent=2, sort_keys=True) + "\n")
-PY
 }

@@ -117,15 +117,11 @@ func Start(root, dir string, tlsConfig *tls.Config, opts Options) (*Fixture, err
 	}
 	go f.srv.ServeTLS(ln, "", "")
 
-	sum := sha256.Sum256(binData)
-	digest, err := helperbuild.SourcesDigest(root)
+	f.Lock, err = TestLock(root, lock, f.Platform, f.BaseURL+"/helper/"+name, binData)
 	if err != nil {
 		f.Close()
 		return nil, err
 	}
-	lock.Helper = map[string]helperlock.Binary{f.Platform: {SHA256: hex.EncodeToString(sum[:]), URL: f.BaseURL + "/helper/" + name}}
-	lock.SourcesSHA256 = digest
-	f.Lock = lock.Encode()
 
 	if opts.WithGo {
 		f.DownloaderConfig = filepath.Join(dir, "downloader.cfg")
@@ -143,6 +139,20 @@ func (f *Fixture) Close() {
 	if f.srv != nil {
 		f.srv.Close()
 	}
+}
+
+// TestLock returns lock, the lock of the checkout at root, rewritten to list
+// only bin (the prebuilt helper for platform, served at url) and the digest
+// of the checkout's helper sources: what a release would commit for them.
+func TestLock(root string, lock *helperlock.Lock, platform, url string, bin []byte) ([]byte, error) {
+	digest, err := helperbuild.SourcesDigest(root)
+	if err != nil {
+		return nil, err
+	}
+	sum := sha256.Sum256(bin)
+	lock.Helper = map[string]helperlock.Binary{platform: {SHA256: hex.EncodeToString(sum[:]), URL: url}}
+	lock.SourcesSHA256 = digest
+	return lock.Encode(), nil
 }
 
 // WriteLock writes the test lock into the checkout at dir.
