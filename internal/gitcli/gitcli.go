@@ -259,6 +259,55 @@ func (r *Repo) Tag(ctx context.Context, name, commit, message string) error {
 	return err
 }
 
+// TagMessage returns the message of the annotated tag name ("" and false
+// if there is no such tag, or it is lightweight).
+func (r *Repo) TagMessage(ctx context.Context, name string) (string, bool, error) {
+	out, err := r.Run(ctx, "for-each-ref", "--format=%(objecttype)%00%(contents)", "refs/tags/"+name)
+	if err != nil {
+		return "", false, err
+	}
+	kind, msg, ok := strings.Cut(out, "\x00")
+	if !ok || kind != "tag" {
+		return "", false, nil
+	}
+	return msg, true, nil
+}
+
+// HasCommit reports whether commit is in the repository's object store.
+func (r *Repo) HasCommit(ctx context.Context, commit string) bool {
+	_, err := r.Run(ctx, "cat-file", "-e", commit+"^{commit}")
+	return err == nil
+}
+
+// SetBranch points branch name at commit without checking it out,
+// creating it if need be; an existing branch must be an ancestor of
+// commit (a fast-forward), and must not be checked out.
+func (r *Repo) SetBranch(ctx context.Context, name, commit, old string) error {
+	if old == "" {
+		_, err := r.change(ctx, "branch", "--quiet", "--no-track", name, commit)
+		return err
+	}
+	_, err := r.change(ctx, "update-ref", "-m", "fast-forward", "refs/heads/"+name, commit, old)
+	return err
+}
+
+// FastForward moves the checked-out branch to commit, which must contain
+// HEAD, updating the working tree.
+func (r *Repo) FastForward(ctx context.Context, commit string) error {
+	_, err := r.change(ctx, "merge", "--quiet", "--ff-only", commit)
+	return err
+}
+
+// PathHistory lists the commits from rev back along the first parents
+// that change path, newest first.
+func (r *Repo) PathHistory(ctx context.Context, rev, path string) ([]string, error) {
+	out, err := r.Run(ctx, "rev-list", "--first-parent", rev, "--", path)
+	if err != nil {
+		return nil, err
+	}
+	return strings.Fields(out), nil
+}
+
 // CreateBranch creates branch name at start and checks it out.
 func (r *Repo) CreateBranch(ctx context.Context, name, start string) error {
 	_, err := r.change(ctx, "switch", "--quiet", "--create", name, start)

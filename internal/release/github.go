@@ -72,11 +72,14 @@ func (r *Runner) findRelease(ctx context.Context, tag string) (*github.Release, 
 }
 
 // releaseWithAssets returns the release for tag (nil if there is none)
-// and its assets, and marks each of want that is there already as
-// reused.
+// and its assets. If the release is published, each of want that is
+// there already is marked as reused: a published asset is never
+// replaced, and a stamped rebuild need not give its bytes. A draft's
+// assets are not reused: this run builds them, and ensureAsset replaces
+// those whose bytes differ.
 func (r *Runner) releaseWithAssets(ctx context.Context, tag string, want []*localAsset) (*github.Release, []github.Asset, error) {
 	rel, assets, err := r.findRelease(ctx, tag)
-	if err != nil || rel == nil {
+	if err != nil || rel == nil || rel.Draft {
 		return rel, assets, err
 	}
 	for _, a := range want {
@@ -121,17 +124,20 @@ func existingAsset(rel *github.Release, assets []github.Asset, entry string) (*g
 // again, because a stamped rebuild need not give the same bytes.
 func (r *Runner) reuse(a *localAsset, have *github.Asset, tag string) {
 	a.name, a.sha256, a.size, a.reused = have.Name, have.SHA256, have.Size, true
-	r.note("%s: asset %s is on release %s already (sha256 %s); reusing it, not rebuilding it", a.artifact, have.Name, tag, have.SHA256)
+	r.note("%s: asset %s is on the published release %s already (sha256 %s); reusing it, not rebuilding it", a.artifact, have.Name, tag, have.SHA256)
 }
 
 // ensureRelease makes sure the release for tag exists (created as a
-// draft prerelease if it has to be) and holds every asset, uploading those
-// that are missing. It returns the release (nil in a dry run that would
-// create it).
-func (r *Runner) ensureRelease(ctx context.Context, rel *github.Release, assets []github.Asset, tag string, nr github.NewRelease, want []*localAsset) (*github.Release, error) {
+// draft prerelease of commit, the tag's, if it has to be) and holds every
+// asset, uploading those that are missing. It returns the release (nil in
+// a dry run that would create it).
+func (r *Runner) ensureRelease(ctx context.Context, rel *github.Release, assets []github.Asset, tag, commit string, nr github.NewRelease, want []*localAsset) (*github.Release, error) {
 	if rel == nil {
-		nr.Tag, nr.Draft, nr.Prerelease = tag, true, true
-		err := r.do(fmt.Sprintf("create the draft prerelease %q for tag %s", nr.Name, tag), func() error {
+		// target_commitish is the tagged commit: should GitHub ever lack
+		// the tag when the release is published, it would create it
+		// there, not at the default branch (publish checks it has it).
+		nr.Tag, nr.Target, nr.Draft, nr.Prerelease = tag, commit, true, true
+		err := r.do(fmt.Sprintf("create the draft prerelease %q for tag %s (target %s)", nr.Name, tag, shortSHA(commit)), func() error {
 			var err error
 			rel, err = r.gh.CreateRelease(ctx, r.cfg.Repository, nr)
 			if errors.Is(err, github.ErrExists) {
@@ -173,12 +179,32 @@ func (r *Runner) ensureAsset(ctx context.Context, rel *github.Release, assets []
 	if err != nil {
 		return err
 	}
-	if have != nil {
-		if a.sha256 != "" && have.SHA256 != a.sha256 {
-			return fmt.Errorf("asset %s of release %s exists with sha256 %s, but this run has %s; nothing was overwritten: delete the asset on the release page if it is wrong, and run again", have.Name, rel.Tag, have.SHA256, a.sha256)
-		}
+	if have != nil && have.Name == a.name && have.SHA256 == a.sha256 && a.sha256 != "" {
+		r.note("asset %s is on release %s with the bytes this run built (sha256 %s)", have.Name, rel.Tag, have.SHA256)
+		return nil
+	}
+	if have != nil && a.reused {
 		r.note("asset %s is on release %s (sha256 %s)", have.Name, rel.Tag, have.SHA256)
 		return nil
+	}
+	if have != nil && a.path != "" {
+		// An earlier attempt's upload: never reused blindly.
+		if !rel.Draft {
+			return fmt.Errorf("asset %s of the published release %s has sha256 %s, but this run built %s with sha256 %s; a published asset is never replaced: investigate", have.Name, rel.Tag, have.SHA256, a.name, a.sha256)
+		}
+		if err := r.do(fmt.Sprintf("delete asset %s (sha256 %s, an earlier attempt's) from the draft release %s: this run built %s with sha256 %s", have.Name, have.SHA256, rel.Tag, a.name, a.sha256), func() error {
+			return r.gh.DeleteAsset(ctx, r.cfg.Repository, have.ID)
+		}); err != nil {
+			return err
+		}
+		have = nil
+	}
+	if have != nil {
+		if r.cfg.DryRun {
+			r.note("would replace asset %s (sha256 %s) of release %s with this run's build, if they differ", have.Name, have.SHA256, rel.Tag)
+			return nil
+		}
+		return fmt.Errorf("asset %s of release %s exists with sha256 %s, and this run did not build it; investigate", have.Name, rel.Tag, have.SHA256)
 	}
 	if a.path == "" {
 		if r.cfg.DryRun {
@@ -222,10 +248,14 @@ func (r *Runner) ensureAsset(ctx context.Context, rel *github.Release, assets []
 	return nil
 }
 
-// publish publishes rel if it is a draft and returns it as published.
-func (r *Runner) publish(ctx context.Context, rel *github.Release) (*github.Release, error) {
+// publish publishes rel if it is a draft and returns it as published,
+// once GitHub's API shows its tag at commit.
+func (r *Runner) publish(ctx context.Context, rel *github.Release, commit string) (*github.Release, error) {
 	if rel == nil {
-		return nil, r.do("publish the release", func() error { return nil })
+		return nil, r.do("check through GitHub's API that the tag is at "+shortSHA(commit)+", and publish the release", func() error { return nil })
+	}
+	if err := r.verifyTag(ctx, rel.Tag, commit); err != nil && !r.offline(err, "tag "+rel.Tag+" on GitHub") {
+		return nil, err
 	}
 	if !rel.Draft {
 		r.note("release %s is published", rel.Tag)
@@ -234,7 +264,7 @@ func (r *Runner) publish(ctx context.Context, rel *github.Release) (*github.Rele
 	var pub *github.Release
 	err := r.do(fmt.Sprintf("publish the draft release %d for tag %s (as a prerelease)", rel.ID, rel.Tag), func() error {
 		var err error
-		pub, err = r.gh.PublishRelease(ctx, r.cfg.Repository, rel.ID)
+		pub, err = r.gh.PublishReleaseAt(ctx, r.cfg.Repository, rel.ID, commit)
 		return err
 	})
 	if r.cfg.DryRun {

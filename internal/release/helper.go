@@ -257,7 +257,14 @@ func (r *Runner) helperRelease(ctx context.Context, h *helperRun) error {
 			return err
 		}
 	}
-	if rel, err = r.publish(ctx, rel); err != nil || r.cfg.DryRun {
+	tagged, err := r.git.RevParse(ctx, "refs/tags/"+h.tag)
+	if err != nil {
+		return err
+	}
+	if tagged == "" { // a dry run that would create it
+		tagged = h.head
+	}
+	if rel, err = r.publish(ctx, rel, tagged); err != nil || r.cfg.DryRun {
 		return err
 	}
 	h.rel = rel

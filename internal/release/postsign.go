@@ -2,6 +2,7 @@ package release
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path"
@@ -21,6 +22,9 @@ type postsign struct {
 	branch string
 	tag    string // the release tag
 	remote string // the release branch's commit on the remote
+	// release is the commit that records the release (step 7), which
+	// the release tag names; "" until known.
+	release string
 	ot     string // the OpenTitan checkout's commit
 	assets []*localAsset
 	rel    *github.Release
@@ -43,8 +47,25 @@ func (r *Runner) Postsign(ctx context.Context) error {
 		if err := r.pushBranch(ctx, p.branch, head, p.remote); err != nil {
 			return err
 		}
-		pr := p.state.Postsign.PullRequest
-		r.printf("postsign of %s is complete: release %s, pull request %s; nothing to do.", p.tag, r.releasePage(p.tag), pr.URL)
+		rec := p.state.Postsign.PullRequest
+		pr, err := r.gh.FindPullRequest(ctx, r.cfg.Repository, rec.Head, rec.Base)
+		if r.offline(err, "pull request #"+fmt.Sprint(rec.Number)) {
+			pr, err = nil, nil
+		}
+		if err != nil && !errors.Is(err, github.ErrNotFound) {
+			return err
+		}
+		if err := r.pullClosed(pr, rec.Head); err != nil {
+			return err
+		}
+		state := "open, awaiting review"
+		switch {
+		case pr == nil:
+			state = "not found on GitHub"
+		case pr.Merged:
+			state = "merged"
+		}
+		r.printf("postsign of %s is complete: release %s, pull request %s (%s); nothing to do.", p.tag, r.releasePage(p.tag), rec.URL, state)
 		return nil
 	}
 	for _, name := range p.set {
@@ -106,11 +127,13 @@ func (r *Runner) postsignSetup(ctx context.Context, p *postsign) error {
 	if p.branch == "" {
 		return settingError("Branch", "HEAD is detached; check out the release branch (git switch release/<artifacts>_<date>_rcNN) or name it with ", "")
 	}
-	if cur != p.branch {
-		return fmt.Errorf("the checked-out branch is %q, not %s; run git switch %s and run again", cur, p.branch, p.branch)
-	}
 	if p.remote, err = r.fetchBranch(ctx, p.branch); err != nil {
 		return err
+	}
+	if cur != p.branch {
+		if err := r.switchTo(ctx, p.branch, p.remote); err != nil {
+			return err
+		}
 	}
 	head, err := r.git.Head(ctx)
 	if err != nil {
@@ -166,7 +189,39 @@ func (r *Runner) postsignSetup(ctx context.Context, p *postsign) error {
 	}
 	p.tag = p.set.ReleaseTag(s.Date, s.RC)
 	r.printf("release of %s, %s rc%02d, on branch %s (build tag %s, release tag %s)", p.set, s.Date, s.RC, p.branch, s.Presign.Tag, p.tag)
-	return nil
+	return r.checkPresign(ctx, p)
+}
+
+// switchTo checks out the release branch for -branch: the local branch
+// if there is one, else a new one at the remote's commit.
+func (r *Runner) switchTo(ctx context.Context, branch, remote string) error {
+	local, err := r.git.RevParse(ctx, "refs/heads/"+branch)
+	if err != nil {
+		return err
+	}
+	if local == "" && remote == "" {
+		return fmt.Errorf("branch %s is neither here nor on %s; postsign runs on the release branch that presign pushed", branch, r.cfg.Remote)
+	}
+	if r.cfg.DryRun {
+		return fmt.Errorf("the checked-out branch is not %s, and a dry run switches no branch: run git switch %s first", branch, branch)
+	}
+	return r.do("check out branch "+branch, func() error {
+		if local == "" {
+			if err := r.git.SetBranch(ctx, branch, remote, ""); err != nil {
+				return err
+			}
+		}
+		return r.git.Switch(ctx, branch)
+	})
+}
+
+// pullClosed fails if pr, the pull request from head, was closed without
+// being merged: the release's entries are then not on the base branch.
+func (r *Runner) pullClosed(pr *github.PullRequest, head string) error {
+	if pr == nil || pr.State != "closed" || pr.Merged {
+		return nil
+	}
+	return fmt.Errorf("pull request #%d (%s) from %s into %s was closed without being merged, so the release's entries are not on %s: reopen it, or delete branch %s on %s and run postsign again to open a new one", pr.Number, r.pullPage(pr.Number), head, r.cfg.Base, r.cfg.Base, head, r.cfg.Remote)
 }
 
 // postsignSignatures is step 5: every digest of each pre-signing archive
@@ -278,8 +333,14 @@ func (r *Runner) postsignBuild(ctx context.Context, p *postsign) error {
 		return err
 	}
 	s := p.state
-	title, notes := r.releaseText(p.tag, fmt.Sprintf("The signed binaries of %s, built by tools/release on branch %s from the pre-signing build %s and the signatures of the offline signing ceremony, with OpenTitan %s.", p.set, p.branch, s.Presign.Tag, orUnknown(p.ot)))
-	p.rel, err = r.ensureRelease(ctx, rel, assets, p.tag, github.NewRelease{Name: title, Body: notes}, p.assets)
+	// The release commit is made in step 7; until then the draft's
+	// target is the branch's commit, and publishing sets the release's.
+	head, err := r.git.Head(ctx)
+	if err != nil {
+		return err
+	}
+	title, notes := r.releaseText(p.tag, fmt.Sprintf("The signed binaries of %s, built by tools/release on branch %s from the pre-signing build %s and the signatures of the offline signing ceremony, with OpenTitan %s.", p.set, p.branch, s.Presign.Tag, p.ot))
+	p.rel, err = r.ensureRelease(ctx, rel, assets, p.tag, head, github.NewRelease{Name: title, Body: notes}, p.assets)
 	return err
 }
 
@@ -292,6 +353,9 @@ func (r *Runner) postsignTag(ctx context.Context, p *postsign) error {
 	if err != nil {
 		return err
 	}
+	// release is the commit that records the release: the release tag's.
+	// Later commits on the branch (a ceremony log, say) may follow it.
+	var release string
 	if !s.Postsign.Has(StepExtras) {
 		if r.cfg.DryRun {
 			for _, a := range p.assets {
@@ -299,7 +363,7 @@ func (r *Runner) postsignTag(ctx context.Context, p *postsign) error {
 			}
 			r.note("would record the postsign in %s and commit both on %s", r.cfg.StatePath, p.branch)
 			r.note("would create the annotated tag %s at that commit and push it with branch %s to %s", p.tag, p.branch, r.cfg.Remote)
-			r.note("would publish the release of %s (as a prerelease) and download its assets to verify them", p.tag)
+			r.note("would check through GitHub's API that GitHub has the tag at that commit, publish the release of %s (as a prerelease) and download its assets to verify them", p.tag)
 			return nil
 		}
 		var entries []extras.Entry
@@ -315,29 +379,54 @@ func (r *Runner) postsignTag(ctx context.Context, p *postsign) error {
 			records = append(records, AssetRecord{Artifact: a.artifact, Entry: a.entry, Name: a.name, URL: u, SHA256: a.sha256, Size: a.size})
 			labels = append(labels, a.label)
 		}
-		if err := r.setEntries(ctx, r.git.Dir, entries...); err != nil {
+		sigs, err := r.signatureRecords(ctx, p.set)
+		if err != nil {
 			return err
 		}
 		var relRec *ReleaseRecord
 		if p.rel != nil {
 			relRec = &ReleaseRecord{ID: p.rel.ID, URL: r.releasePage(p.tag)}
 		}
-		s.Postsign = &Half{Tag: p.tag, Commit: head, OpenTitan: p.ot, Labels: labels, BazelArgs: r.cfg.Bazel.Args, Release: relRec, Assets: records}
+		s.Postsign = &Half{Tag: p.tag, Commit: head, OpenTitan: p.ot, Labels: labels, BazelArgs: r.cfg.Bazel.Args, Release: relRec, Assets: records, Signatures: sigs}
 		for _, step := range []string{StepSignatures, StepUpload, StepExtras} {
 			s.Postsign.Mark(step)
 		}
-		if err := r.writeState(s); err != nil {
-			return err
-		}
+		message := fmt.Sprintf("release: signed release of %s, %s rc%02d\n\nSets %s to the assets of release %s.\nRecorded by tools/release in %s.", p.set, s.Date, s.RC, entryNames(p.assets), p.tag, r.cfg.StatePath)
 		if err := r.do("commit "+r.cfg.ExtrasPath+" and "+r.cfg.StatePath, func() error {
-			var err error
-			head, err = r.git.Commit(ctx, fmt.Sprintf("release: signed release of %s, %s rc%02d\n\nSets %s to the assets of release %s.\nRecorded by tools/release in %s.", p.set, s.Date, s.RC, entryNames(p.assets), p.tag, r.cfg.StatePath), r.cfg.ExtrasPath, r.cfg.StatePath)
-			return err
+			commit, err := r.commitOff(ctx, head, message, func(dir string) error {
+				if err := r.setEntries(ctx, dir, entries...); err != nil {
+					return err
+				}
+				return r.writeState(dir, s)
+			}, r.cfg.ExtrasPath, r.cfg.StatePath)
+			if err != nil {
+				return err
+			}
+			head = commit
+			return r.git.FastForward(ctx, commit)
 		}); err != nil {
 			return err
 		}
+		release = head
 	} else {
-		r.note("%s already records %s in %s", r.cfg.StatePath, entryNames(p.assets), r.cfg.ExtrasPath)
+		if release, err = r.releaseCommit(ctx, p, head); err != nil {
+			return err
+		}
+		r.note("%s already records %s in %s, in commit %s", r.cfg.StatePath, entryNames(p.assets), r.cfg.ExtrasPath, shortSHA(release))
+		f, err := r.extrasAt(ctx, release)
+		if err != nil {
+			return err
+		}
+		for _, a := range p.assets {
+			rec := s.Postsign.Asset(a.artifact)
+			want, err := r.entry(localAsset{artifact: a.artifact, entry: rec.Entry, name: rec.Name, sha256: rec.SHA256}, rec.URL, p.tag)
+			if err != nil {
+				return err
+			}
+			if err := entryMatches(f, want, fmt.Sprintf("%s at %s", r.cfg.ExtrasPath, shortSHA(release)), "postsign recorded ("+r.cfg.StatePath+")"); err != nil {
+				return fmt.Errorf("%w; investigate", err)
+			}
+		}
 	}
 
 	lc, rc, err := r.tagCommits(ctx, p.tag)
@@ -345,18 +434,18 @@ func (r *Runner) postsignTag(ctx context.Context, p *postsign) error {
 		return err
 	}
 	for _, c := range []string{lc, rc} {
-		if c != "" && c != head {
-			return fmt.Errorf("tag %s exists at %s, not at %s (HEAD, the commit that records the release); tags are never moved: investigate", p.tag, shortSHA(c), shortSHA(head))
+		if c != "" && c != release {
+			return fmt.Errorf("tag %s exists at %s, not at %s, the commit that records the release; tags are never moved: investigate", p.tag, shortSHA(c), shortSHA(release))
 		}
 	}
 	if lc == "" && rc == "" {
-		if err := r.do(fmt.Sprintf("create the annotated tag %s at %s (HEAD)", p.tag, shortSHA(head)), func() error {
-			return r.git.Tag(ctx, p.tag, head, fmt.Sprintf("signed release of %s, %s rc%02d", p.set, s.Date, s.RC))
+		if err := r.do(fmt.Sprintf("create the annotated tag %s at %s", p.tag, shortSHA(release)), func() error {
+			return r.git.Tag(ctx, p.tag, release, pinMessage(fmt.Sprintf("signed release of %s, %s rc%02d", p.set, s.Date, s.RC), p.ot))
 		}); err != nil {
 			return err
 		}
 	} else {
-		r.note("tag %s exists at %s", p.tag, shortSHA(head))
+		r.note("tag %s exists at %s", p.tag, shortSHA(release))
 	}
 	if lc == "" && rc != "" {
 		if err := r.do(fmt.Sprintf("fetch tag %s from %s", p.tag, r.cfg.Remote), func() error {
@@ -381,7 +470,7 @@ func (r *Runner) postsignTag(ctx context.Context, p *postsign) error {
 		}
 		p.rel = rel
 	}
-	pub, err := r.publish(ctx, p.rel)
+	pub, err := r.publish(ctx, p.rel, release)
 	if err != nil {
 		return err
 	}
@@ -401,6 +490,7 @@ func (r *Runner) postsignTag(ctx context.Context, p *postsign) error {
 			return err
 		}
 	}
+	p.release = release
 	s.Postsign.Mark(StepRelease)
 	return nil
 }
@@ -420,6 +510,9 @@ func (r *Runner) postsignPull(ctx context.Context, p *postsign) error {
 	head := p.set.MergeBranch(s.Date, s.RC, r.cfg.Base)
 	pr, err := r.gh.FindPullRequest(ctx, r.cfg.Repository, head, r.cfg.Base)
 	if err != nil && !r.offline(err, "the pull requests of "+r.cfg.Repository) {
+		return err
+	}
+	if err := r.pullClosed(pr, head); err != nil {
 		return err
 	}
 	if pr != nil {
@@ -461,28 +554,38 @@ func (r *Runner) postsignPull(ctx context.Context, p *postsign) error {
 	// commits, never taken from GitHub's answer.
 	s.Postsign.PullRequest = &PullRecord{Number: pr.Number, URL: r.pullPage(pr.Number), Head: head, Base: r.cfg.Base}
 	s.Postsign.Mark(StepPull)
-	if err := r.writeState(s); err != nil {
+	branchHead, err := r.git.Head(ctx)
+	if err != nil {
 		return err
 	}
 	var commit string
 	if err := r.do("commit "+r.cfg.StatePath, func() error {
 		var err error
-		commit, err = r.git.Commit(ctx, fmt.Sprintf("release: release of %s, %s rc%02d, complete\n\nRecords pull request #%d in %s.", p.set, s.Date, s.RC, pr.Number, r.cfg.StatePath), r.cfg.StatePath)
-		return err
+		commit, err = r.commitOff(ctx, branchHead, fmt.Sprintf("release: release of %s, %s rc%02d, complete\n\nRecords pull request #%d in %s.", p.set, s.Date, s.RC, pr.Number, r.cfg.StatePath), func(dir string) error {
+			return r.writeState(dir, s)
+		}, r.cfg.StatePath)
+		if err != nil {
+			return err
+		}
+		return r.git.FastForward(ctx, commit)
 	}); err != nil {
 		return err
 	}
 	return r.pushBranch(ctx, p.branch, commit, p.remote)
 }
 
-// releaseEntries returns the presign and release entries of the release
-// branch's extras.json.
+// releaseEntries returns the presign and release entries of extras.json
+// at the release commit, which the release tag names; the branch's
+// working tree must still have them.
 func (r *Runner) releaseEntries(ctx context.Context, p *postsign) ([]extras.Entry, error) {
-	st, err := r.store(r.git.Dir)
+	if p.release == "" {
+		return nil, fmt.Errorf("the release commit of branch %s is not known", p.branch)
+	}
+	f, err := r.extrasAt(ctx, p.release)
 	if err != nil {
 		return nil, err
 	}
-	f, _, err := st.Load(ctx)
+	now, err := r.loadExtras(ctx, r.git.Dir)
 	if err != nil {
 		return nil, err
 	}
@@ -494,9 +597,12 @@ func (r *Runner) releaseEntries(ctx context.Context, p *postsign) ([]extras.Entr
 	for _, name := range names {
 		e := extrasfile.Lookup(f, name)
 		if e == nil {
-			return nil, fmt.Errorf("%s on %s has no entry %q", r.cfg.ExtrasPath, p.branch, name)
+			return nil, fmt.Errorf("%s at %s (tag %s) has no entry %q", r.cfg.ExtrasPath, shortSHA(p.release), p.tag, name)
 		}
 		e.Pos = extras.Position{}
+		if err := entryMatches(now, *e, fmt.Sprintf("%s on branch %s", r.cfg.ExtrasPath, p.branch), fmt.Sprintf("the release tag %s has", p.tag)); err != nil {
+			return nil, fmt.Errorf("%w: it was changed after the release; restore it and run again", err)
+		}
 		out = append(out, *e)
 	}
 	return out, nil

@@ -26,6 +26,10 @@ type presign struct {
 	// localBranch and remoteBranch are the release branch's commits, ""
 	// where it does not exist.
 	localBranch, remoteBranch string
+	// staleBranch is a local release branch at the build tag's commit
+	// with no commit of its own: an earlier run's step 3 made it and its
+	// commit failed. Step 3 moves it on.
+	staleBranch string
 	// remoteState is the state on the remote branch; remoteDone says it
 	// records a complete presign.
 	remoteState *State
@@ -108,8 +112,8 @@ func dirty(ctx context.Context, repo *gitcli.Repo, what, why string) error {
 	return nil
 }
 
-// checkOpenTitan checks the OpenTitan checkout Bazel runs in, and returns
-// its commit ("" if it is not a git checkout).
+// checkOpenTitan checks the OpenTitan checkout Bazel runs in, a clean git
+// checkout, and returns its commit.
 func (r *Runner) checkOpenTitan(ctx context.Context) (string, error) {
 	dir := r.cfg.Bazel.Dir
 	if dir == "" {
@@ -122,8 +126,7 @@ func (r *Runner) checkOpenTitan(ctx context.Context) (string, error) {
 		return "", settingError("Bazel.Dir", "", fmt.Sprintf(" names this checkout (%s); Bazel runs in the OpenTitan checkout, with this one as --override_module=%s", dir, ModuleName))
 	}
 	if _, err := os.Stat(filepath.Join(dir, ".git")); err != nil {
-		r.printf("OpenTitan: %s (not a git checkout; its commit is not recorded)", dir)
-		return "", nil
+		return "", settingError("Bazel.Dir", dir+" is not a git checkout, so the OpenTitan commit that the release is built with cannot be pinned; ", " must name a git checkout of OpenTitan (git clone https://github.com/lowRISC/opentitan)")
 	}
 	ot, err := gitcli.Open(ctx, dir)
 	if err != nil {
@@ -187,8 +190,16 @@ func (r *Runner) chooseRC(ctx context.Context, p *presign) error {
 			return err
 		}
 		if p.remoteDone {
+			again, err := r.sameBuild(ctx, p)
+			if err != nil {
+				return err
+			}
+			if again {
+				r.printf("release candidate rc%02d: it is complete, built from this commit and OpenTitan %s (pass -rc %d to build another candidate of them)", p.rc, shortSHA(p.ot), top+1)
+				return nil
+			}
 			p.rc = top + 1
-			r.printf("release candidate rc%02d: rc%02d is complete (branch %s)", p.rc, top, p.branch)
+			r.printf("release candidate rc%02d: rc%02d is complete (branch %s), and was built from another commit of this checkout or of OpenTitan", p.rc, top, p.branch)
 		} else {
 			r.printf("release candidate rc%02d: resuming it, its presign is not complete", p.rc)
 		}
@@ -197,6 +208,25 @@ func (r *Runner) chooseRC(ctx context.Context, p *presign) error {
 		return settingError("Date", fmt.Sprintf("no release candidate number is left for %s (rc99 is taken); use another ", p.date), "")
 	}
 	return r.loadPresignState(ctx, p)
+}
+
+// sameBuild reports whether the complete presign of p.rc is a build of
+// what the checkouts hold now: this checkout's HEAD is its tagged commit
+// or on its release branch, and OpenTitan is at its pin.
+func (r *Runner) sameBuild(ctx context.Context, p *presign) (bool, error) {
+	rec := p.remoteState.Presign
+	if rec.OpenTitan != p.ot {
+		return false, nil
+	}
+	head, err := r.git.Head(ctx)
+	if err != nil {
+		return false, err
+	}
+	if head == rec.Commit {
+		return true, nil
+	}
+	cur, err := r.git.CurrentBranch(ctx)
+	return cur == p.branch, err
 }
 
 func mapsKeys(m map[string]string) []string {
@@ -212,10 +242,21 @@ func mapsKeys(m map[string]string) []string {
 func (r *Runner) loadPresignState(ctx context.Context, p *presign) error {
 	p.branch = p.set.Branch(p.date, p.rc)
 	p.tag = p.set.BuildTag(p.date, p.rc)
-	p.state, p.remoteState, p.remoteDone = nil, nil, false
+	p.state, p.remoteState, p.remoteDone, p.staleBranch = nil, nil, false, ""
 	var err error
 	if p.localBranch, err = r.git.RevParse(ctx, "refs/heads/"+p.branch); err != nil {
 		return err
+	}
+	if p.localBranch != "" {
+		tagged, err := r.git.RevParse(ctx, "refs/tags/"+p.tag)
+		if err != nil {
+			return err
+		}
+		if _, has, err := r.git.Show(ctx, p.localBranch, r.cfg.StatePath); err != nil {
+			return err
+		} else if !has && tagged == p.localBranch {
+			p.staleBranch, p.localBranch = p.localBranch, ""
+		}
 	}
 	if p.remoteBranch, err = r.fetchBranch(ctx, p.branch); err != nil {
 		return err
@@ -276,8 +317,11 @@ func (r *Runner) presignTag(ctx context.Context, p *presign) error {
 			return settingError("RC", fmt.Sprintf("tag %s is gone, but branch %s records a build of %s; tags are never re-created: investigate, or pass another ", p.tag, p.branch, shortSHA(p.state.Presign.Commit)), "")
 		}
 		p.commit = head
-		if err := r.do(fmt.Sprintf("create the annotated tag %s at %s (HEAD)", p.tag, shortSHA(head)), func() error {
-			return r.git.Tag(ctx, p.tag, head, fmt.Sprintf("pre-signing build of %s, %s rc%02d", p.set, p.date, p.rc))
+		if err := r.onRemote(ctx, head); err != nil {
+			return err
+		}
+		if err := r.do(fmt.Sprintf("create the annotated tag %s at %s (HEAD), pinning OpenTitan %s", p.tag, shortSHA(head), shortSHA(p.ot)), func() error {
+			return r.git.Tag(ctx, p.tag, head, pinMessage(fmt.Sprintf("pre-signing build of %s, %s rc%02d", p.set, p.date, p.rc), p.ot))
 		}); err != nil {
 			return err
 		}
@@ -289,6 +333,25 @@ func (r *Runner) presignTag(ctx context.Context, p *presign) error {
 			return r.git.Fetch(ctx, r.cfg.Remote, "refs/tags/"+p.tag+":refs/tags/"+p.tag)
 		}); err != nil {
 			return err
+		}
+	}
+	if lc != "" || rc != "" {
+		// The tag pins the OpenTitan commit of the candidate's build:
+		// a resumed run builds with the same one.
+		pin, err := r.tagPin(ctx, p.tag)
+		if err != nil {
+			return err
+		}
+		if pin == "" && p.state != nil {
+			pin = p.state.Presign.OpenTitan
+		}
+		if pin == "" && !r.cfg.DryRun {
+			return settingError("RC", fmt.Sprintf("tag %s pins no OpenTitan commit (no %s trailer), so this tool did not make it; pass another ", p.tag, PinTrailer), "")
+		}
+		if pin != "" {
+			if err := r.checkPin(p.ot, pin, "tag "+p.tag); err != nil {
+				return err
+			}
 		}
 	}
 	if rc == "" {
@@ -361,12 +424,12 @@ func (r *Runner) presignBuild(ctx context.Context, p *presign) error {
 		}
 		p.state.Presign.Mark(StepTag)
 	}
-	title, notes := r.releaseText(p.tag, fmt.Sprintf("The pre-signing binaries and digests of %s, built by tools/release at %s (tag %s) with OpenTitan %s.\n\nThe digests are signed in the offline signing ceremony; see docs/release.md.", p.set, p.commit, p.tag, orUnknown(p.ot)))
-	rel, err = r.ensureRelease(ctx, rel, assets, p.tag, github.NewRelease{Name: title, Body: notes}, p.assets)
+	title, notes := r.releaseText(p.tag, fmt.Sprintf("The pre-signing binaries and digests of %s, built by tools/release at %s (tag %s) with OpenTitan %s.\n\nThe digests are signed in the offline signing ceremony; see docs/release.md.", p.set, p.commit, p.tag, p.ot))
+	rel, err = r.ensureRelease(ctx, rel, assets, p.tag, p.commit, github.NewRelease{Name: title, Body: notes}, p.assets)
 	if err != nil {
 		return err
 	}
-	if p.rel, err = r.publish(ctx, rel); err != nil {
+	if p.rel, err = r.publish(ctx, rel, p.commit); err != nil {
 		return err
 	}
 	if p.state != nil && p.rel != nil {
@@ -382,13 +445,6 @@ func (r *Runner) presignBuild(ctx context.Context, p *presign) error {
 		p.state.Presign.Mark(StepPublish)
 	}
 	return nil
-}
-
-func orUnknown(c string) string {
-	if c == "" {
-		return "(not a git checkout)"
-	}
-	return c
 }
 
 // presignBranch is step 3: the release branch at the tag, with the
@@ -425,23 +481,35 @@ func (r *Runner) presignBranch(ctx context.Context, p *presign) error {
 	if err != nil {
 		return err
 	}
-	if err := r.do(fmt.Sprintf("create branch %s at tag %s", p.branch, p.tag), func() error {
-		return r.git.CreateBranch(ctx, p.branch, "refs/tags/"+p.tag)
+	// The commit is made in a temporary worktree, and the branch only
+	// created once it exists: a refused commit leaves no branch behind.
+	p.state.Presign.Mark(StepBranch)
+	message := fmt.Sprintf("release: pre-signing build of %s, %s rc%02d\n\nSets %s to the assets of release %s.\nRecorded by tools/release in %s.", p.set, p.date, p.rc, entryNames(p.assets), p.tag, r.cfg.StatePath)
+	var commit string
+	if err := r.do(fmt.Sprintf("commit %s and %s on tag %s", r.cfg.ExtrasPath, r.cfg.StatePath, p.tag), func() error {
+		var err error
+		commit, err = r.commitOff(ctx, p.commit, message, func(dir string) error {
+			if err := r.setEntries(ctx, dir, entries...); err != nil {
+				return err
+			}
+			return r.writeState(dir, p.state)
+		}, r.cfg.ExtrasPath, r.cfg.StatePath)
+		return err
 	}); err != nil {
 		return err
 	}
-	if err := r.setEntries(ctx, r.git.Dir, entries...); err != nil {
-		return err
-	}
-	p.state.Presign.Mark(StepBranch)
-	if err := r.writeState(p.state); err != nil {
-		return err
-	}
-	var commit string
-	if err := r.do("commit "+r.cfg.ExtrasPath+" and "+r.cfg.StatePath, func() error {
-		var err error
-		commit, err = r.git.Commit(ctx, fmt.Sprintf("release: pre-signing build of %s, %s rc%02d\n\nSets %s to the assets of release %s.\nRecorded by tools/release in %s.", p.set, p.date, p.rc, entryNames(p.assets), p.tag, r.cfg.StatePath), r.cfg.ExtrasPath, r.cfg.StatePath)
-		return err
+	if err := r.do(fmt.Sprintf("point branch %s at %s and check it out", p.branch, shortSHA(commit)), func() error {
+		cur, err := r.git.CurrentBranch(ctx)
+		if err != nil {
+			return err
+		}
+		if p.staleBranch != "" && cur == p.branch {
+			return r.git.FastForward(ctx, commit)
+		}
+		if err := r.git.SetBranch(ctx, p.branch, commit, p.staleBranch); err != nil {
+			return err
+		}
+		return r.git.Switch(ctx, p.branch)
 	}); err != nil {
 		return err
 	}

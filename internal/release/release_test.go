@@ -158,7 +158,7 @@ func TestCheckedInSettings(t *testing.T) {
 
 func TestState(t *testing.T) {
 	s := &State{Version: StateVersion, Artifacts: []string{"perso", "rom_ext"}, Date: "20260513", RC: 1, Repository: "a/b", Branch: "release/perso_rom_ext_20260513_rc01",
-		Presign: &Half{Tag: "PERSO_ROM_EXT_BUILD_20260513_rc01", Labels: []string{"//x:y"},
+		Presign: &Half{Tag: "PERSO_ROM_EXT_BUILD_20260513_rc01", Labels: []string{"//x:y"}, OpenTitan: strings.Repeat("ab", 20),
 			Assets: []AssetRecord{{Artifact: "rom_ext", Entry: "presign_rom_ext", Name: "presign_rom_ext.zip"}}}}
 	for _, step := range PresignSteps[:2] {
 		s.Presign.Mark(step)
@@ -188,15 +188,16 @@ func TestState(t *testing.T) {
 	if diff := cmp.Diff(s, got); diff != "" {
 		t.Errorf("round trip (-want +got):\n%s", diff)
 	}
-	const half = `, "presign": {"tag": "T", "commit": "", "labels": [], "done": []}`
+	const half = `, "presign": {"tag": "T", "commit": "", "opentitan": "0123456789abcdef0123456789abcdef01234567", "labels": [], "done": []}`
 	for in, want := range map[string]string{
-		`{"version": 1, "artifact": "perso", "date": "20260513"}`:                           "version 1, this tool reads version 2",
-		`{"version": 2, "artifacts": [], "date": "20260513"` + half + `}`:                   "no artifacts",
-		`{"version": 2, "artifacts": ["Perso"], "date": "20260513"` + half + `}`:            `artifact "Perso" is not a valid name`,
-		`{"version": 2, "artifacts": ["perso"], "date": "today"` + half + `}`:               "yyyymmdd",
-		`{"version": 2, "artifacts": ["perso"], "date": "20260513", "rc": 100` + half + `}`: "rc 100",
-		`{"version": 2, "artifacts": ["perso"], "date": "20260513", "extra": true}`:         `unknown field "extra"`,
-		`{"version": 2, "artifacts": ["perso"], "date": "20260513"}`:                        "no presign record",
+		`{"version": 1, "artifact": "perso", "date": "20260513"}`:                                                                                      "version 1, this tool reads version 3",
+		`{"version": 3, "artifacts": ["perso"], "date": "20260513", "presign": {"tag": "T", "commit": "", "opentitan": "", "labels": [], "done": []}}`: "pins no OpenTitan commit",
+		`{"version": 3, "artifacts": [], "date": "20260513"` + half + `}`:                                                                              "no artifacts",
+		`{"version": 3, "artifacts": ["Perso"], "date": "20260513"` + half + `}`:                                                                       `artifact "Perso" is not a valid name`,
+		`{"version": 3, "artifacts": ["perso"], "date": "today"` + half + `}`:                                                                          "yyyymmdd",
+		`{"version": 3, "artifacts": ["perso"], "date": "20260513", "rc": 100` + half + `}`:                                                            "rc 100",
+		`{"version": 3, "artifacts": ["perso"], "date": "20260513", "extra": true}`:                                                                    `unknown field "extra"`,
+		`{"version": 3, "artifacts": ["perso"], "date": "20260513"}`:                                                                                   "no presign record",
 		`{`: "unexpected EOF",
 	} {
 		if _, err := ParseState("s.json", []byte(in)); err == nil || !strings.Contains(err.Error(), want) || !strings.HasPrefix(err.Error(), "s.json: ") {

@@ -4,17 +4,17 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 
 	"github.com/ot-provisioning-exts/ot-provisioning-exts/internal/extrasfile"
 )
 
 // StateVersion is the version of the state file format.
-const StateVersion = 2
+const StateVersion = 3
 
 // DefaultStatePath is where the state file lives in the release branch.
 const DefaultStatePath = "release/state.json"
@@ -43,9 +43,10 @@ type Half struct {
 	Tag string `json:"tag"`
 	// Commit is this checkout's commit that was built.
 	Commit string `json:"commit"`
-	// OpenTitan is the commit of the OpenTitan checkout Bazel ran in,
-	// if it is a git checkout.
-	OpenTitan string `json:"opentitan,omitempty"`
+	// OpenTitan is the commit of the OpenTitan checkout Bazel ran in.
+	// Presign pins it (also in the build tag's message, see [PinTrailer]);
+	// every later step refuses to build with another.
+	OpenTitan string `json:"opentitan"`
 	// Labels and BazelArgs are what Bazel built.
 	Labels    []string `json:"labels"`
 	BazelArgs []string `json:"bazel_args,omitempty"`
@@ -53,6 +54,9 @@ type Half struct {
 	Release *ReleaseRecord `json:"release,omitempty"`
 	// Assets are the archives, one per artifact.
 	Assets []AssetRecord `json:"assets,omitempty"`
+	// Signatures (postsign) are the signature files of the signing
+	// ceremony that the signed build used, with their sha256.
+	Signatures []FileRecord `json:"signatures,omitempty"`
 	// PullRequest (postsign) brings the entries into the main branch.
 	PullRequest *PullRecord `json:"pull_request,omitempty"`
 	// Done lists the steps completed, in order.
@@ -86,6 +90,12 @@ func (h *Half) Asset(artifact string) *AssetRecord {
 		}
 	}
 	return nil
+}
+
+// FileRecord is a committed file and the sha256 of its content.
+type FileRecord struct {
+	Path   string `json:"path"`
+	SHA256 string `json:"sha256"`
 }
 
 // PullRecord identifies the pull request into the main branch.
@@ -175,7 +185,10 @@ func ParseState(name string, data []byte) (*State, error) {
 		return nil, fmt.Errorf("%s: rc %d is not in 0..99", name, s.RC)
 	}
 	if s.Presign == nil {
-		return nil, errors.Join(fmt.Errorf("%s: no presign record", name))
+		return nil, fmt.Errorf("%s: no presign record", name)
+	}
+	if !commitPattern.MatchString(s.Presign.OpenTitan) {
+		return nil, fmt.Errorf("%s: the presign record pins no OpenTitan commit (opentitan %q)", name, s.Presign.OpenTitan)
 	}
 	return &s, nil
 }
@@ -193,14 +206,17 @@ func (r *Runner) loadStateAt(ctx context.Context, rev string) (*State, bool, err
 	return s, true, nil
 }
 
-// writeState writes s to the working tree's state file.
-func (r *Runner) writeState(s *State) error {
+// writeState writes s to the state file of the working tree dir.
+func (r *Runner) writeState(dir string, s *State) error {
 	if err := r.refuseSecrets(r.cfg.StatePath, s.Encode()); err != nil {
 		return err
 	}
-	p := r.path(r.cfg.StatePath)
+	p := filepath.Join(dir, filepath.FromSlash(r.cfg.StatePath))
 	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
 		return err
 	}
 	return extrasfile.WriteAtomic(p, s.Encode())
 }
+
+// commitPattern matches a full commit SHA (SHA-1 or SHA-256 object names).
+var commitPattern = regexp.MustCompile(`^([0-9a-f]{40}|[0-9a-f]{64})$`)
