@@ -87,6 +87,10 @@ func TestNextRC(t *testing.T) {
 	w := newWorld(t)
 	w.presign()
 	w.git(w.work, "switch", "--quiet", "main")
+	// A new commit on main: a new candidate of the day.
+	w.write(filepath.Join(w.work, "skus/open/perso/perso.src"), "perso firmware v2\n")
+	w.git(w.work, "commit", "--quiet", "-am", "perso v2")
+	w.git(w.work, "push", "--quiet", "origin", "main")
 	r := w.presign()
 	if !strings.Contains(r.stdout, "release candidate rc01: rc00 is complete") {
 		t.Errorf("second presign:\n%s", r.stdout)
@@ -307,10 +311,12 @@ func TestResume(t *testing.T) {
 	}
 }
 
-// TestReuseNotRebuild checks that an asset uploaded by a failed run is
-// reused, not rebuilt: the fake's stamped builds differ every time, as
-// real ones (with the build time) may, so a rebuild would not match.
-func TestReuseNotRebuild(t *testing.T) {
+// TestDraftAssetsReplaced checks that an asset uploaded to the draft by a
+// failed run is not reused blindly: the rerun builds every archive, and
+// replaces the draft's upload whose bytes differ (the fake's stamped
+// builds differ every time, as real ones with the build time may), so
+// that what is published is what this run built and recorded.
+func TestDraftAssetsReplaced(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t)
 	w.gh.Fail(githubtest.Rule{Method: "POST", Path: "/api/uploads/", Nth: 2, Status: 500})
@@ -321,10 +327,40 @@ func TestReuseNotRebuild(t *testing.T) {
 	first := w.gh.Releases()[0].Assets[0]
 	os.WriteFile(filepath.Join(w.bazelDir, "bazel.log"), nil, 0o644)
 	r := w.presign()
-	if !strings.Contains(r.stdout, "perso: asset presign_perso.tar.xz is on release "+buildTag+" already (sha256 "+first.SHA256+"); reusing it, not rebuilding it") {
+	if !strings.Contains(r.stdout, "delete asset presign_perso.tar.xz (sha256 "+first.SHA256+", an earlier attempt's) from the draft release "+buildTag) {
 		t.Errorf("resumed presign:\n%s", r.stdout)
 	}
-	if log := w.bazelLog(); strings.Contains(log, "presign_perso") || !strings.Contains(log, "presign_rom_ext") {
+	if log := w.bazelLog(); !strings.Contains(log, "presign_perso") || !strings.Contains(log, "presign_rom_ext") {
+		t.Errorf("the resumed run did not build both:\n%s", log)
+	}
+	st := w.state("HEAD")
+	for _, a := range w.gh.Releases()[0].Assets {
+		if rec := st.Presign.Asset(strings.TrimPrefix(strings.Split(a.Name, ".")[0], "presign_")); rec == nil || rec.SHA256 != a.SHA256 {
+			t.Errorf("asset %s has sha256 %s, the state records %+v", a.Name, a.SHA256, rec)
+		}
+	}
+	w.sign(branch)
+	w.postsign()
+	w.check()
+}
+
+// TestPublishedAssetsReused checks that the assets of a published release
+// are reused, never rebuilt or replaced, when a later step failed.
+func TestPublishedAssetsReused(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	w.gh.Fail(githubtest.Rule{Method: "GET", Path: "/releases/download/", Status: 503})
+	if r := w.run("presign"); r.code != exitFail || !strings.Contains(r.stderr, "presign step 3") {
+		t.Fatalf("presign: exit %d\n%s", r.code, r.stderr)
+	}
+	w.gh.ClearFailures()
+	first := w.gh.Releases()[0].Assets[0]
+	os.WriteFile(filepath.Join(w.bazelDir, "bazel.log"), nil, 0o644)
+	r := w.presign()
+	if !strings.Contains(r.stdout, "perso: asset presign_perso.tar.xz is on the published release "+buildTag+" already (sha256 "+first.SHA256+"); reusing it, not rebuilding it") {
+		t.Errorf("resumed presign:\n%s", r.stdout)
+	}
+	if log := w.bazelLog(); strings.Contains(log, "build ") {
 		t.Errorf("the resumed run built:\n%s", log)
 	}
 	if got := w.gh.Releases()[0].Assets[0]; got.SHA256 != first.SHA256 {
