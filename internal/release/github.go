@@ -252,7 +252,7 @@ func (r *Runner) ensureAsset(ctx context.Context, rel *github.Release, assets []
 // once GitHub's API shows its tag at commit.
 func (r *Runner) publish(ctx context.Context, rel *github.Release, commit string) (*github.Release, error) {
 	if rel == nil {
-		return nil, r.do("check through GitHub's API that the tag is at "+shortSHA(commit)+", and publish the release", func() error { return nil })
+		return nil, r.do("publish the release, once GitHub's API shows its tag at "+shortSHA(commit), func() error { return nil })
 	}
 	if err := r.verifyTag(ctx, rel.Tag, commit); err != nil && !r.offline(err, "tag "+rel.Tag+" on GitHub") {
 		return nil, err

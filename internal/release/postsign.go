@@ -202,6 +202,15 @@ func (r *Runner) switchTo(ctx context.Context, branch, remote string) error {
 	if local == "" && remote == "" {
 		return fmt.Errorf("branch %s is neither here nor on %s; postsign runs on the release branch that presign pushed", branch, r.cfg.Remote)
 	}
+	at := local
+	if at == "" {
+		at = remote
+	}
+	if _, ok, err := r.loadStateAt(ctx, at); err != nil {
+		return err
+	} else if !ok {
+		return fmt.Errorf("branch %s has no %s; postsign runs on a release branch that presign made", branch, r.cfg.StatePath)
+	}
 	if r.cfg.DryRun {
 		return fmt.Errorf("the checked-out branch is not %s, and a dry run switches no branch: run git switch %s first", branch, branch)
 	}

@@ -114,7 +114,7 @@ func TestTokenFromAPI(t *testing.T) {
 	}
 	// Once more: the report names the pull request again.
 	r = w.runEnv(w.work, nil, append([]string{"postsign"}, common...)...)
-	if want := "pull request " + page + "; nothing to do."; r.code != 0 || !strings.Contains(r.stdout, want) {
+	if want := "pull request " + page + " (open, awaiting review); nothing to do."; r.code != 0 || !strings.Contains(r.stdout, want) {
 		t.Errorf("second postsign: exit %d, output lacks %q:\n%s\n%s", r.code, want, r.stdout, r.stderr)
 	}
 }
