@@ -23,12 +23,16 @@
 // data ([Settings], release/artifacts.json). Every step first looks at
 // what exists (tags, branches, releases, assets, pull requests) and only
 // does what is missing, so that running a half again after a failure
-// resumes it. Nothing is ever overwritten: an existing tag, release or
-// asset that does not match is an error, and an asset already uploaded is
-// reused rather than rebuilt, because stamped builds need not be
-// reproducible. What a half did is recorded in the state file
-// (release/state.json, [State]) committed on the release branch; the
-// second half reads its parameters from there.
+// resumes it. Nothing published is ever changed: an existing tag or
+// published release that does not match is an error, and an asset of a
+// published release is reused rather than rebuilt, because stamped builds
+// need not be reproducible; a draft's asset from an earlier attempt is
+// replaced when this run's build differs. What a half did is recorded in
+// the state file (release/state.json, [State]) committed on the release
+// branch; the second half reads its parameters from there, and checks the
+// chain of custody (custody.go): the OpenTitan commit pinned by the build
+// tag, the published digests, the presign entries, and the tags on GitHub
+// before each release is published.
 //
 // Git runs through the git binary (package gitcli), GitHub through package
 // github, Bazel through the bazel binary.
