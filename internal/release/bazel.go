@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 )
 
@@ -18,12 +19,29 @@ const ModuleName = "ot_provisioning_exts"
 // Bazel runs the bazel binary in the OpenTitan checkout, with this
 // module overridden by the checkout being released, as ot-sku's release
 // flow does.
+//
+// Bazel runs OpenTitan's code (repository rules, the workspace status
+// script, build actions), so it never gets a credential: its environment
+// is Environ's without GITHUB_TOKEN, GH_TOKEN, GITHUB_ENTERPRISE_TOKEN,
+// GH_ENTERPRISE_TOKEN, RELEASE_TOKEN, ACTIONS_RUNTIME_TOKEN,
+// ACTIONS_ID_TOKEN_REQUEST_TOKEN and ACTIONS_ID_TOKEN_REQUEST_URL, without
+// GIT_CONFIG and every GIT_CONFIG_* variable (GIT_CONFIG_COUNT,
+// GIT_CONFIG_KEY_n and GIT_CONFIG_VALUE_n can carry an HTTP authorization
+// header), without every variable whose name holds TOKEN, SECRET or
+// PASSWORD in any case, and without every variable whose value holds one
+// of Secrets. The variables are dropped silently.
 type Bazel struct {
 	Binary string   // the bazel (or bazelisk) binary
 	Dir    string   // the OpenTitan checkout, where Bazel runs
 	Module string   // the checkout being released (absolute)
 	Args   []string // extra options for every command, such as --config=release
 	Log    io.Writer
+	// Environ returns the environment that Bazel's is made from, as
+	// os.Environ does (the default, if nil).
+	Environ func() []string
+	// Secrets (the GitHub token) must not reach Bazel: a variable whose
+	// value holds one is dropped. NewRunner sets it from Config.Secrets.
+	Secrets []string
 
 	root string // the execution root, once asked
 }
@@ -64,9 +82,46 @@ func shellQuote(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
+// credentialVars are the variables that carry a token to GitHub, Git or
+// GitHub Actions, dropped from Bazel's environment whatever their value.
+var credentialVars = map[string]bool{
+	"GITHUB_TOKEN": true, "GH_TOKEN": true, "GITHUB_ENTERPRISE_TOKEN": true, "GH_ENTERPRISE_TOKEN": true,
+	"RELEASE_TOKEN": true, "ACTIONS_RUNTIME_TOKEN": true, "ACTIONS_ID_TOKEN_REQUEST_TOKEN": true,
+	"ACTIONS_ID_TOKEN_REQUEST_URL": true, "GIT_CONFIG": true,
+}
+
+// scrubEnv returns environ ("NAME=value" entries) without the variables
+// that may carry a credential (see [Bazel]).
+func scrubEnv(environ, secrets []string) []string {
+	out := []string{}
+	for _, kv := range environ {
+		name, value, _ := strings.Cut(kv, "=")
+		upper := strings.ToUpper(name)
+		if credentialVars[upper] || strings.HasPrefix(upper, "GIT_CONFIG_") ||
+			strings.Contains(upper, "TOKEN") || strings.Contains(upper, "SECRET") || strings.Contains(upper, "PASSWORD") {
+			continue
+		}
+		if slices.ContainsFunc(secrets, func(s string) bool { return s != "" && strings.Contains(value, s) }) {
+			continue
+		}
+		out = append(out, kv)
+	}
+	return out
+}
+
+// env returns Bazel's environment: Environ's, scrubbed of credentials.
+func (b *Bazel) env() []string {
+	environ := os.Environ
+	if b.Environ != nil {
+		environ = b.Environ
+	}
+	return scrubEnv(environ(), b.Secrets)
+}
+
 func (b *Bazel) run(ctx context.Context, stdout io.Writer, args []string) error {
 	cmd := exec.CommandContext(ctx, b.Binary, args...)
 	cmd.Dir = b.Dir
+	cmd.Env = b.env()
 	cmd.Stdout = stdout
 	var stderr bytes.Buffer
 	cmd.Stderr = io.MultiWriter(b.Log, &stderr)

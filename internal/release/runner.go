@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -61,9 +62,10 @@ type Config struct {
 	// LockTimeout is how long to wait for the lock of extras.json.
 	LockTimeout time.Duration
 
-	// Secrets (the GitHub token) must never be committed: a state file or
-	// an extras.json entry holding one (say, from a URL that GitHub's
-	// answer carried) is refused.
+	// Secrets (the GitHub token) must never be committed: a state file, an
+	// extras.json entry or a commit message holding one (say, from a URL
+	// that GitHub's answer carried) is refused. Nor do they reach Bazel:
+	// a variable whose value holds one is left out of its environment.
 	Secrets []string
 
 	// DryRun prints every step without changing anything: no tag, build,
@@ -111,6 +113,7 @@ func NewRunner(cfg Config, repo *gitcli.Repo, gh *github.Client, out io.Writer) 
 	if cfg.Bazel.Log == nil {
 		cfg.Bazel.Log = out
 	}
+	cfg.Bazel.Secrets = append(slices.Clone(cfg.Bazel.Secrets), cfg.Secrets...)
 	r := &Runner{cfg: cfg, git: repo, gh: gh, out: out, now: time.Now}
 	repo.Trace = func(format string, args ...any) { r.printf("    $ "+format, args...) }
 	return r

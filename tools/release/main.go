@@ -52,7 +52,7 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	wd, _ := os.Getwd()
-	code := run(ctx, os.Args[1:], &env{stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv, wd: wd})
+	code := run(ctx, os.Args[1:], &env{stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv, environ: os.Environ, wd: wd})
 	stop()
 	os.Exit(code)
 }
@@ -61,7 +61,11 @@ func main() {
 type env struct {
 	stdout, stderr io.Writer
 	getenv         func(string) string
-	wd             string
+	// environ returns the whole environment, as os.Environ does; Bazel's
+	// is made from it, without the credentials (release.Bazel). nil is
+	// os.Environ.
+	environ func() []string
+	wd      string
 	// now, if not nil, replaces the clock (for tests).
 	now func() time.Time
 	// transport, if not nil, carries every HTTP request (for tests that
@@ -582,7 +586,7 @@ func (o *options) releaseConfig(cfg *release.Config, cmd *command, repo *gitcli.
 	cfg.Settings, cfg.Artifacts = settings, set
 	cfg.Date, cfg.RC, cfg.Branch = o.date, o.rc, o.branch
 	cfg.Title, cfg.Notes = o.title, o.notes
-	cfg.Bazel = release.Bazel{Binary: o.bazel, Dir: ot, Module: repo.Dir, Args: o.bazelArgs, Log: e.stderr}
+	cfg.Bazel = release.Bazel{Binary: o.bazel, Dir: ot, Module: repo.Dir, Args: o.bazelArgs, Log: e.stderr, Environ: e.environ}
 	cfg.ExtrasPath = filepath.ToSlash(o.extras)
 	cfg.StatePath = filepath.ToSlash(o.state)
 	cfg.LockTimeout = o.lockTimeout

@@ -8,6 +8,8 @@ import (
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -116,5 +118,50 @@ func TestTokenFromAPI(t *testing.T) {
 	r = w.runEnv(w.work, nil, append([]string{"postsign"}, common...)...)
 	if want := "pull request " + page + "; nothing to do."; r.code != 0 || !strings.Contains(r.stdout, want) {
 		t.Errorf("second postsign: exit %d, output lacks %q:\n%s\n%s", r.code, want, r.stdout, r.stderr)
+	}
+}
+
+// TestBazelGetsNoToken runs a whole release with the token in
+// $GITHUB_TOKEN (as the world gives it), in $GH_TOKEN, in a git
+// configuration variable and in the value of an innocent-looking
+// variable: none of them reaches Bazel, which runs OpenTitan's code,
+// while an ordinary variable does.
+func TestBazelGetsNoToken(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	vars := map[string]string{
+		"GH_TOKEN":           testToken,
+		"GIT_CONFIG_COUNT":   "1",
+		"GIT_CONFIG_KEY_0":   "http.extraheader",
+		"GIT_CONFIG_VALUE_0": "AUTHORIZATION: basic eC1hY2Nlc3MtdG9rZW4K",
+		"My_Secret_Thing":    "hunter2",
+		"UPSTREAM_URL":       "https://x:" + testToken + "@example.com/",
+		"RELEASE_TEST_KEEP":  "harmless-value",
+	}
+	run := func(args ...string) {
+		t.Helper()
+		if r := w.runEnv(w.work, vars, append(args, w.common()...)...); r.code != 0 {
+			t.Fatalf("%s: exit %d\n%s\n%s", args[0], r.code, r.stdout, r.stderr)
+		}
+	}
+	run("presign", "-artifacts", "perso,rom_ext")
+	w.sign(branch)
+	run("postsign")
+	w.check()
+	b, err := os.ReadFile(filepath.Join(w.bazelDir, "bazel.env"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := string(b)
+	if strings.Contains(env, testToken) {
+		t.Error("Bazel's environment holds the token")
+	}
+	for _, name := range []string{"GITHUB_TOKEN", "GH_TOKEN", "GIT_CONFIG_COUNT", "GIT_CONFIG_KEY_0", "GIT_CONFIG_VALUE_0", "GIT_CONFIG_GLOBAL", "My_Secret_Thing", "UPSTREAM_URL"} {
+		if strings.Contains("\n"+env, "\n"+name+"=") {
+			t.Errorf("Bazel's environment has %s", name)
+		}
+	}
+	if !strings.Contains(env, "\nRELEASE_TEST_KEEP=harmless-value\n") || !strings.Contains(env, "\nPATH=") {
+		t.Errorf("Bazel's environment lacks RELEASE_TEST_KEEP or PATH:\n%s", env)
 	}
 }

@@ -199,13 +199,23 @@ exit 0
 //   - info ... execution_root prints it;
 //   - test ... -- LABELS passes unless a signature file holds "BAD".
 //
-// Every command line is appended to DIR/bazel.log; DIR/fail-build and
-// DIR/fail-test make build and test fail while they exist.
+// Every command line is appended to DIR/bazel.log, and its environment
+// (less RELEASE_FAKE_BAZEL, which the script sets), one variable a line,
+// to DIR/bazel.env; DIR/fail-build and DIR/fail-test make build and test
+// fail while they exist.
 func fakeBazelMain(dir string, args []string) int {
 	logf, err := os.OpenFile(filepath.Join(dir, "bazel.log"), os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
 	if err == nil {
 		fmt.Fprintln(logf, strings.Join(args, " "))
 		logf.Close()
+	}
+	if envf, err := os.OpenFile(filepath.Join(dir, "bazel.env"), os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644); err == nil {
+		for _, kv := range os.Environ() {
+			if !strings.HasPrefix(kv, "RELEASE_FAKE_BAZEL=") {
+				fmt.Fprintln(envf, kv)
+			}
+		}
+		envf.Close()
 	}
 	if len(args) == 0 {
 		return 2
@@ -398,6 +408,13 @@ func (w *world) runEnv(dir string, vars map[string]string, args ...string) resul
 				return testToken
 			}
 			return vars[k]
+		},
+		environ: func() []string {
+			environ := append(os.Environ(), "GITHUB_TOKEN="+testToken)
+			for k, v := range vars {
+				environ = append(environ, k+"="+v)
+			}
+			return environ
 		},
 		now:       func() time.Time { return time.Date(2026, 5, 13, 23, 59, 0, 0, time.UTC) },
 		transport: w.transport,
