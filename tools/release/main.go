@@ -501,6 +501,12 @@ func (o *options) runner(ctx context.Context, cmd *command, e *env, token string
 			return nil, usagef("-server-url: %v", err)
 		}
 	}
+	if o.uploadURL != "" {
+		// The uploads carry the token, as the API requests do.
+		if err := download.CheckURL(o.uploadURL, o.allowInsecure); err != nil {
+			return nil, usagef("-upload-url: %v", err)
+		}
+	}
 	gh, err := github.New(github.Options{
 		APIURL: apiURL, UploadURL: o.uploadURL, Token: token,
 		HTTPClient: &http.Client{Timeout: 10 * time.Minute, Transport: e.transport},

@@ -31,6 +31,19 @@ func TestTokenInFlags(t *testing.T) {
 		{[]string{"-upload-url", "https://uploads.github.com/" + testToken + "/"}, `-upload-url "https://uploads.github.com/REDACTED/" carries the GitHub token`},
 		{[]string{"-server-url", "https://github.com/?x=1"}, `-server-url "https://github.com/?x=1" has a query or fragment`},
 		{[]string{"-server-url", "https://x-access-token:" + testToken + "@github.com/"}, "-server-url"},
+		// Bazel gets every -bazel-arg, and the state file records them.
+		{[]string{"-bazel-arg=--action_env=AUTH=" + testToken}, `-bazel-arg "--action_env=AUTH=REDACTED" carries the GitHub token; Bazel must never get it`},
+		{[]string{"-bazel-arg", "--config=release", "-bazel-arg", "--remote_header=Authorization=Bearer " + testToken}, `-bazel-arg "--remote_header=Authorization=Bearer REDACTED" carries the GitHub token`},
+		// The title and notes are published.
+		{[]string{"-title", "Release " + testToken}, `-title "Release REDACTED" carries the GitHub token, and it would be published on the GitHub release`},
+		{[]string{"-notes", "see\n" + testToken}, `-notes "see\nREDACTED" carries the GitHub token`},
+		// The uploads carry the token in their headers, so they go over https.
+		{[]string{"-upload-url", "http://uploads.example.com/"}, "-upload-url: URL http://uploads.example.com/ is not https"},
+		{[]string{"-upload-url", "http://uploads.example.com/", "-allow-insecure"}, `-upload-url: URL http://uploads.example.com/ uses http:// with the non-loopback host "uploads.example.com"`},
+		// No URL carries credentials, the token's or others.
+		{[]string{"-api-url", "https://me:hunter2@api.github.com/"}, `-api-url "https://me:REDACTED@api.github.com/" carries credentials (user:password@)`},
+		{[]string{"-upload-url", "https://me@uploads.github.com/"}, `-upload-url "https://me@uploads.github.com/" carries credentials`},
+		{[]string{"-server-url", "https://me:hunter2@github.com"}, `-server-url "https://me:REDACTED@github.com" carries credentials`},
 	} {
 		var stdout, stderr bytes.Buffer
 		args := append([]string{"presign", "-repo", testRepo, "-opentitan", dir}, tc.args...)
