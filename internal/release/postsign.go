@@ -331,7 +331,7 @@ func (r *Runner) postsignTag(ctx context.Context, p *postsign) error {
 		}
 		if err := r.do("commit "+r.cfg.ExtrasPath+" and "+r.cfg.StatePath, func() error {
 			var err error
-			head, err = r.git.Commit(ctx, fmt.Sprintf("release: signed release of %s, %s rc%02d\n\nSets %s to the assets of release %s.\nRecorded by tools/release in %s.", p.set, s.Date, s.RC, entryNames(p.assets), p.tag, r.cfg.StatePath), r.cfg.ExtrasPath, r.cfg.StatePath)
+			head, err = r.commit(ctx, r.git, fmt.Sprintf("release: signed release of %s, %s rc%02d\n\nSets %s to the assets of release %s.\nRecorded by tools/release in %s.", p.set, s.Date, s.RC, entryNames(p.assets), p.tag, r.cfg.StatePath), r.cfg.ExtrasPath, r.cfg.StatePath)
 			return err
 		}); err != nil {
 			return err
@@ -467,7 +467,7 @@ func (r *Runner) postsignPull(ctx context.Context, p *postsign) error {
 	var commit string
 	if err := r.do("commit "+r.cfg.StatePath, func() error {
 		var err error
-		commit, err = r.git.Commit(ctx, fmt.Sprintf("release: release of %s, %s rc%02d, complete\n\nRecords pull request #%d in %s.", p.set, s.Date, s.RC, pr.Number, r.cfg.StatePath), r.cfg.StatePath)
+		commit, err = r.commit(ctx, r.git, fmt.Sprintf("release: release of %s, %s rc%02d, complete\n\nRecords pull request #%d in %s.", p.set, s.Date, s.RC, pr.Number, r.cfg.StatePath), r.cfg.StatePath)
 		return err
 	}); err != nil {
 		return err
@@ -559,7 +559,7 @@ func (r *Runner) ensureMergeBranch(ctx context.Context, p *postsign, head string
 	if err := r.setEntries(ctx, wt.Dir, entries...); err != nil {
 		return err
 	}
-	commit, err := wt.Commit(ctx, fmt.Sprintf("extras: release of %s, %s rc%02d\n\nSets the pre-signing and release entries of %s from branch %s (tags %s and %s).", p.set, p.state.Date, p.state.RC, p.set, p.branch, p.state.Presign.Tag, p.tag), r.cfg.ExtrasPath)
+	commit, err := r.commit(ctx, wt, fmt.Sprintf("extras: release of %s, %s rc%02d\n\nSets the pre-signing and release entries of %s from branch %s (tags %s and %s).", p.set, p.state.Date, p.state.RC, p.set, p.branch, p.state.Presign.Tag, p.tag), r.cfg.ExtrasPath)
 	if err != nil {
 		return err
 	}

@@ -440,7 +440,7 @@ func (r *Runner) presignBranch(ctx context.Context, p *presign) error {
 	var commit string
 	if err := r.do("commit "+r.cfg.ExtrasPath+" and "+r.cfg.StatePath, func() error {
 		var err error
-		commit, err = r.git.Commit(ctx, fmt.Sprintf("release: pre-signing build of %s, %s rc%02d\n\nSets %s to the assets of release %s.\nRecorded by tools/release in %s.", p.set, p.date, p.rc, entryNames(p.assets), p.tag, r.cfg.StatePath), r.cfg.ExtrasPath, r.cfg.StatePath)
+		commit, err = r.commit(ctx, r.git, fmt.Sprintf("release: pre-signing build of %s, %s rc%02d\n\nSets %s to the assets of release %s.\nRecorded by tools/release in %s.", p.set, p.date, p.rc, entryNames(p.assets), p.tag, r.cfg.StatePath), r.cfg.ExtrasPath, r.cfg.StatePath)
 		return err
 	}); err != nil {
 		return err

@@ -178,3 +178,21 @@ func TestBazelGetsNoToken(t *testing.T) {
 		t.Errorf("Bazel's environment lacks RELEASE_TEST_KEEP or PATH:\n%s", env)
 	}
 }
+
+// TestTokenInCommitMessage runs presign with a state file whose path (named
+// in the commit message) holds the token: the commit is refused before
+// anything is committed or pushed.
+func TestTokenInCommitMessage(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	r := w.run("presign", "-artifacts", "perso", "-state", "meta/"+testToken+".json")
+	if r.code != exitFail || !strings.Contains(r.stderr, "presign step 3 (release branch): refusing to write the commit message in "+w.work+": it would hold the GitHub token") {
+		t.Errorf("presign: exit %d, want 1 and the commit refused\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	if log := w.git(w.remote, "log", "--all", "--format=%H %B"); strings.Contains(log, testToken) {
+		t.Errorf("a pushed commit message holds the token:\n%s", log)
+	}
+	if log := w.git(w.work, "log", "--all", "--format=%H %B"); strings.Contains(log, testToken) {
+		t.Errorf("a commit message holds the token:\n%s", log)
+	}
+}
