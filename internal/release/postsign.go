@@ -183,6 +183,9 @@ func (r *Runner) postsignSignatures(ctx context.Context, p *postsign) error {
 	}
 	b := &r.cfg.Bazel
 	if r.cfg.DryRun {
+		if err := r.checkLabels(ctx, tests); err != nil {
+			return err
+		}
 		r.note("would run %s", b.Command(b.TestArgs(tests)))
 		return nil
 	}
@@ -295,7 +298,7 @@ func (r *Runner) postsignTag(ctx context.Context, p *postsign) error {
 	if !s.Postsign.Has(StepExtras) {
 		if r.cfg.DryRun {
 			for _, a := range p.assets {
-				r.note("would set entry %q of %s to %s (sha256 %s)", a.entry, r.cfg.ExtrasPath, r.downloadURL(p.tag, a.assetName()), orBuilt(a.sha256))
+				r.note("would set entry %q of %s to %s (sha256 %s)", a.entry, r.cfg.ExtrasPath, r.dryRunURL(p.tag, a), orBuilt(a.sha256))
 			}
 			r.note("would record the postsign in %s and commit both on %s", r.cfg.StatePath, p.branch)
 			r.note("would create the annotated tag %s at that commit and push it with branch %s to %s", p.tag, p.branch, r.cfg.Remote)

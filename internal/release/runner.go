@@ -48,6 +48,9 @@ type Config struct {
 	// Bazel runs the builds, in the OpenTitan checkout (Bazel.Dir) with
 	// this checkout as the module ot_provisioning_exts.
 	Bazel Bazel
+	// SettingsPath is the file Settings come from, for messages
+	// (DefaultSettingsPath if "").
+	SettingsPath string
 
 	// ExtrasPath and StatePath are relative to the top of the working
 	// tree (slash-separated).
@@ -72,7 +75,9 @@ type Config struct {
 	// release, upload, commit, push or pull request. Read-only queries
 	// (git ls-remote and fetch into FETCH_HEAD, GitHub GETs, downloads)
 	// still run, to show what exists; when they fail (offline), the dry
-	// run says so and assumes that nothing exists yet.
+	// run says so and assumes that nothing exists yet. Bazel runs bazel
+	// query on every label to build or test, failing if one does not
+	// exist, and bazel cquery to name each archive; it builds nothing.
 	DryRun bool
 }
 
@@ -255,11 +260,22 @@ func (r *Runner) offline(err error, what string) bool {
 	return true
 }
 
+// assetName is the asset's name, or, before the build (or cquery) tells
+// it, both names it may have.
 func (a *localAsset) assetName() string {
 	if a.name == "" {
-		return a.entry + ".tar.xz|.zip"
+		return a.entry + ".tar.xz or " + a.entry + ".zip"
 	}
 	return a.name
+}
+
+// dryRunURL is the download URL that the asset will have, or both URLs it
+// may have if its name is not known yet (a dry run whose cquery failed).
+func (r *Runner) dryRunURL(tag string, a *localAsset) string {
+	if a.name == "" {
+		return r.downloadURL(tag, a.entry+".tar.xz") + " or " + r.downloadURL(tag, a.entry+".zip")
+	}
+	return r.downloadURL(tag, a.name)
 }
 
 // refuseSecrets fails if data holds one of the secrets: what would be

@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -197,6 +198,9 @@ exit 0
 //   - cquery --output=files ... -- LABEL prints that archive's path,
 //     relative to the execution root;
 //   - info ... execution_root prints it;
+//   - query ... -- LABEL prints LABEL if it is one of testSettings or of
+//     the file DIR/known-labels (one a line), else fails as Bazel does
+//     (exit 7, "ERROR: no such target ...");
 //   - test ... -- LABELS passes unless a signature file holds "BAD".
 //
 // Every command line is appended to DIR/bazel.log, and its environment
@@ -252,6 +256,17 @@ func fakeBazelMain(dir string, args []string) int {
 	switch args[0] {
 	case "info":
 		fmt.Println(execRoot)
+	case "query":
+		known := fakeBazelLabels(dir)
+		for _, l := range labels {
+			if !known[l] {
+				pkg, target, _ := strings.Cut(strings.TrimPrefix(l, "@"), ":")
+				_, pkg, _ = strings.Cut(pkg, "//")
+				fmt.Fprintf(os.Stderr, "ERROR: no such target '@%s': target '%s' not declared in package '%s' defined by %s/BUILD.bazel\n", l, target, pkg, pkg)
+				return 7
+			}
+			fmt.Println(l)
+		}
 	case "cquery":
 		for _, l := range labels {
 			_, _, rel := out(l)
@@ -317,6 +332,28 @@ func fakeBazelMain(dir string, args []string) int {
 		return 2
 	}
 	return 0
+}
+
+// fakeBazelLabels returns the labels that the fake bazel's query knows:
+// those of testSettings and those in DIR/known-labels.
+func fakeBazelLabels(dir string) map[string]bool {
+	known := map[string]bool{}
+	var settings map[string]map[string]any
+	if err := json.Unmarshal([]byte(testSettings), &settings); err != nil {
+		panic(err)
+	}
+	for _, a := range settings {
+		for k, v := range a {
+			if l, ok := v.(string); ok && strings.HasSuffix(k, "_label") {
+				known[l] = true
+			}
+		}
+	}
+	b, _ := os.ReadFile(filepath.Join(dir, "known-labels"))
+	for _, l := range strings.Fields(string(b)) {
+		known[l] = true
+	}
+	return known
 }
 
 // writeArchive writes files as a .tar.xz or .zip archive at p.
