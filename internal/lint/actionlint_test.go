@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -99,5 +100,48 @@ func TestWorkflowPermissions(t *testing.T) {
 				t.Errorf("%s: the token must come from %s: %s", name, secret, strings.TrimSpace(line))
 			}
 		}
+		if name == "ci.yml" {
+			continue
+		}
+		// The release workflows run OpenTitan's code (Bazel) or publish
+		// with RELEASE_TOKEN: no checkout may keep credentials in
+		// .git/config, where that code could read them.
+		steps := checkoutSteps(s)
+		if len(steps) == 0 {
+			t.Errorf("%s has no actions/checkout step", name)
+		}
+		for _, step := range steps {
+			if !slices.Contains(strings.Split(step, "\n"), "persist-credentials: false") {
+				t.Errorf("%s: a checkout keeps its credentials; give it persist-credentials: false:\n%s", name, step)
+			}
+		}
 	}
+}
+
+// checkoutSteps returns the steps of workflow that use actions/checkout,
+// each as its lines, trimmed of the indentation.
+func checkoutSteps(workflow string) []string {
+	lines := strings.Split(workflow, "\n")
+	indent := func(l string) int { return len(l) - len(strings.TrimLeft(l, " ")) }
+	var out []string
+	for i, l := range lines {
+		t := strings.TrimSpace(l)
+		if !strings.HasPrefix(strings.TrimPrefix(t, "- "), "uses: actions/checkout@") {
+			continue
+		}
+		// The step starts at the nearest "- " line at or above it.
+		start := i
+		for start > 0 && !strings.HasPrefix(strings.TrimSpace(lines[start]), "- ") {
+			start--
+		}
+		var step []string
+		for j := start; j < len(lines); j++ {
+			if j > start && strings.TrimSpace(lines[j]) != "" && indent(lines[j]) <= indent(lines[start]) {
+				break
+			}
+			step = append(step, strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(lines[j]), "- ")))
+		}
+		out = append(out, strings.Join(step, "\n"))
+	}
+	return out
 }

@@ -15,6 +15,7 @@ import (
 
 	"github.com/ot-provisioning-exts/ot-provisioning-exts/internal/extras"
 	"github.com/ot-provisioning-exts/ot-provisioning-exts/internal/extrasfile"
+	"github.com/ot-provisioning-exts/ot-provisioning-exts/internal/gitcli"
 	"github.com/ot-provisioning-exts/ot-provisioning-exts/internal/github"
 )
 
@@ -100,9 +101,6 @@ func (r *Runner) onRemote(ctx context.Context, commit string) error {
 // the commit holds paths. The checkout is not touched, so a commit that
 // git refuses (a hook, no identity) leaves nothing behind.
 func (r *Runner) commitOff(ctx context.Context, base, message string, edit func(dir string) error, paths ...string) (string, error) {
-	if err := r.refuseSecrets("the commit message", []byte(message)); err != nil {
-		return "", err
-	}
 	tmp, err := os.MkdirTemp("", "release-worktree-")
 	if err != nil {
 		return "", err
@@ -117,11 +115,12 @@ func (r *Runner) commitOff(ctx context.Context, base, message string, edit func(
 	if err := edit(wt.Dir); err != nil {
 		return "", err
 	}
-	commit, err := wt.Commit(ctx, message, paths...)
-	if err != nil {
+	commit, err := r.commit(ctx, wt, message, paths...)
+	var gitErr *gitcli.Error
+	if errors.As(err, &gitErr) {
 		return "", fmt.Errorf("%w\nnothing was committed and the checkout is unchanged: fix the cause (a commit hook, or git's user.name and user.email) and run again", err)
 	}
-	return commit, nil
+	return commit, err
 }
 
 // verifyTag checks, through GitHub's API, that GitHub has tag at commit,

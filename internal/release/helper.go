@@ -461,7 +461,7 @@ func (r *Runner) helperBranch(ctx context.Context, h *helperRun) (string, error)
 	if err := extrasfile.WriteAtomic(filepath.Join(wt.Dir, filepath.FromSlash(h.opts.LockPath)), want); err != nil {
 		return "", err
 	}
-	commit, err := wt.Commit(ctx, fmt.Sprintf("helper: prebuilt extras_helper %s\n\nLists the binaries of release %s, built from the helper's sources with digest %s (Go %s), in %s.", h.digest[:12], h.tag, h.digest, h.lock.GoVersion, h.opts.LockPath), h.opts.LockPath)
+	commit, err := r.commit(ctx, wt, fmt.Sprintf("helper: prebuilt extras_helper %s\n\nLists the binaries of release %s, built from the helper's sources with digest %s (Go %s), in %s.", h.digest[:12], h.tag, h.digest, h.lock.GoVersion, h.opts.LockPath), h.opts.LockPath)
 	if err != nil {
 		return "", err
 	}

@@ -247,6 +247,9 @@ func (r *Runner) postsignSignatures(ctx context.Context, p *postsign) error {
 	}
 	b := &r.cfg.Bazel
 	if r.cfg.DryRun {
+		if err := r.checkLabels(ctx, tests); err != nil {
+			return err
+		}
 		r.note("would run %s", b.Command(b.TestArgs(tests)))
 		return nil
 	}
@@ -368,7 +371,7 @@ func (r *Runner) postsignTag(ctx context.Context, p *postsign) error {
 	if !s.Postsign.Has(StepExtras) {
 		if r.cfg.DryRun {
 			for _, a := range p.assets {
-				r.note("would set entry %q of %s to %s (sha256 %s)", a.entry, r.cfg.ExtrasPath, r.downloadURL(p.tag, a.assetName()), orBuilt(a.sha256))
+				r.note("would set entry %q of %s to %s (sha256 %s)", a.entry, r.cfg.ExtrasPath, r.dryRunURL(p.tag, a), orBuilt(a.sha256))
 			}
 			r.note("would record the postsign in %s and commit both on %s", r.cfg.StatePath, p.branch)
 			r.note("would create the annotated tag %s at that commit and push it with branch %s to %s", p.tag, p.branch, r.cfg.Remote)
@@ -674,7 +677,7 @@ func (r *Runner) ensureMergeBranch(ctx context.Context, p *postsign, head string
 	if err := r.setEntries(ctx, wt.Dir, entries...); err != nil {
 		return err
 	}
-	commit, err := wt.Commit(ctx, fmt.Sprintf("extras: release of %s, %s rc%02d\n\nSets the pre-signing and release entries of %s from branch %s (tags %s and %s).", p.set, p.state.Date, p.state.RC, p.set, p.branch, p.state.Presign.Tag, p.tag), r.cfg.ExtrasPath)
+	commit, err := r.commit(ctx, wt, fmt.Sprintf("extras: release of %s, %s rc%02d\n\nSets the pre-signing and release entries of %s from branch %s (tags %s and %s).", p.set, p.state.Date, p.state.RC, p.set, p.branch, p.state.Presign.Tag, p.tag), r.cfg.ExtrasPath)
 	if err != nil {
 		return err
 	}

@@ -470,7 +470,7 @@ func (r *Runner) presignBranch(ctx context.Context, p *presign) error {
 	}
 	if r.cfg.DryRun {
 		for _, a := range p.assets {
-			r.note("would download %s and check it against sha256 %s", r.downloadURL(p.tag, a.assetName()), orBuilt(a.sha256))
+			r.note("would download %s and check it against sha256 %s", r.dryRunURL(p.tag, a), orBuilt(a.sha256))
 		}
 		r.note("would create branch %s at tag %s", p.branch, p.tag)
 		r.note("would set %s in %s, and write %s", entryNames(p.assets), r.cfg.ExtrasPath, r.cfg.StatePath)

@@ -380,3 +380,20 @@ func TestSettingErrors(t *testing.T) {
 		t.Errorf("SettingError: %q, %q", se.Error(), se.Message("-rc"))
 	}
 }
+
+// TestScrubEnv checks which variables Bazel's environment loses.
+func TestScrubEnv(t *testing.T) {
+	const secret = "ghp_scrubenvtoken0123456789abc"
+	in := []string{
+		"PATH=/usr/bin", "HOME=/home/x", "LANG=C.UTF-8", "GITHUB_REPOSITORY=acme/ot-sku", "GIT_AUTHOR_NAME=x",
+		"GITHUB_TOKEN=" + secret, "GH_TOKEN=a", "GITHUB_ENTERPRISE_TOKEN=b", "GH_ENTERPRISE_TOKEN=c", "RELEASE_TOKEN=d",
+		"ACTIONS_RUNTIME_TOKEN=e", "ACTIONS_ID_TOKEN_REQUEST_TOKEN=f", "ACTIONS_ID_TOKEN_REQUEST_URL=https://x/",
+		"GIT_CONFIG=/x", "GIT_CONFIG_COUNT=1", "GIT_CONFIG_KEY_0=http.extraheader", "GIT_CONFIG_VALUE_0=AUTHORIZATION: basic x",
+		"GIT_CONFIG_PARAMETERS='a.b'='c'", "npm_token=g", "Db_Password=h", "AWS_SECRET_ACCESS_KEY=i", "OTHER=" + secret + "-suffix",
+		"URL=https://u:" + secret + "@host/",
+	}
+	want := []string{"PATH=/usr/bin", "HOME=/home/x", "LANG=C.UTF-8", "GITHUB_REPOSITORY=acme/ot-sku", "GIT_AUTHOR_NAME=x"}
+	if diff := cmp.Diff(want, scrubEnv(in, []string{"", secret})); diff != "" {
+		t.Errorf("scrubEnv (-want +got):\n%s", diff)
+	}
+}

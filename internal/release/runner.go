@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -47,6 +48,9 @@ type Config struct {
 	// Bazel runs the builds, in the OpenTitan checkout (Bazel.Dir) with
 	// this checkout as the module ot_provisioning_exts.
 	Bazel Bazel
+	// SettingsPath is the file Settings come from, for messages
+	// (DefaultSettingsPath if "").
+	SettingsPath string
 
 	// ExtrasPath and StatePath are relative to the top of the working
 	// tree (slash-separated).
@@ -61,16 +65,19 @@ type Config struct {
 	// LockTimeout is how long to wait for the lock of extras.json.
 	LockTimeout time.Duration
 
-	// Secrets (the GitHub token) must never be committed: a state file or
-	// an extras.json entry holding one (say, from a URL that GitHub's
-	// answer carried) is refused.
+	// Secrets (the GitHub token) must never be committed: a state file, an
+	// extras.json entry or a commit message holding one (say, from a URL
+	// that GitHub's answer carried) is refused. Nor do they reach Bazel:
+	// a variable whose value holds one is left out of its environment.
 	Secrets []string
 
 	// DryRun prints every step without changing anything: no tag, build,
 	// release, upload, commit, push or pull request. Read-only queries
 	// (git ls-remote and fetch into FETCH_HEAD, GitHub GETs, downloads)
 	// still run, to show what exists; when they fail (offline), the dry
-	// run says so and assumes that nothing exists yet.
+	// run says so and assumes that nothing exists yet. Bazel runs bazel
+	// query on every label to build or test, failing if one does not
+	// exist, and bazel cquery to name each archive; it builds nothing.
 	DryRun bool
 }
 
@@ -111,6 +118,7 @@ func NewRunner(cfg Config, repo *gitcli.Repo, gh *github.Client, out io.Writer) 
 	if cfg.Bazel.Log == nil {
 		cfg.Bazel.Log = out
 	}
+	cfg.Bazel.Secrets = append(slices.Clone(cfg.Bazel.Secrets), cfg.Secrets...)
 	r := &Runner{cfg: cfg, git: repo, gh: gh, out: out, now: time.Now}
 	repo.Trace = func(format string, args ...any) { r.printf("    $ "+format, args...) }
 	return r
@@ -252,11 +260,22 @@ func (r *Runner) offline(err error, what string) bool {
 	return true
 }
 
+// assetName is the asset's name, or, before the build (or cquery) tells
+// it, both names it may have.
 func (a *localAsset) assetName() string {
 	if a.name == "" {
-		return a.entry + ".tar.xz|.zip"
+		return a.entry + ".tar.xz or " + a.entry + ".zip"
 	}
 	return a.name
+}
+
+// dryRunURL is the download URL that the asset will have, or both URLs it
+// may have if its name is not known yet (a dry run whose cquery failed).
+func (r *Runner) dryRunURL(tag string, a *localAsset) string {
+	if a.name == "" {
+		return r.downloadURL(tag, a.entry+".tar.xz") + " or " + r.downloadURL(tag, a.entry+".zip")
+	}
+	return r.downloadURL(tag, a.name)
 }
 
 // refuseSecrets fails if data holds one of the secrets: what would be

@@ -52,7 +52,7 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	wd, _ := os.Getwd()
-	code := run(ctx, os.Args[1:], &env{stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv, wd: wd})
+	code := run(ctx, os.Args[1:], &env{stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv, environ: os.Environ, wd: wd})
 	stop()
 	os.Exit(code)
 }
@@ -61,7 +61,11 @@ func main() {
 type env struct {
 	stdout, stderr io.Writer
 	getenv         func(string) string
-	wd             string
+	// environ returns the whole environment, as os.Environ does; Bazel's
+	// is made from it, without the credentials (release.Bazel). nil is
+	// os.Environ.
+	environ func() []string
+	wd      string
 	// now, if not nil, replaces the clock (for tests).
 	now func() time.Time
 	// transport, if not nil, carries every HTTP request (for tests that
@@ -110,7 +114,9 @@ Both halves resume after a failure: run the same command again. They never
 move a tag, replace a release or overwrite an asset; an asset already on the
 release is reused, not rebuilt (a stamped rebuild may differ). -dry-run
 prints every git, Bazel and GitHub step and changes nothing; it needs no
-network, and with one it also reads what exists.
+GitHub, and with it it also reads what exists. It rehearses the builds:
+bazel query checks every label in the OpenTitan checkout and bazel cquery
+names each archive, but nothing is built or tested.
 
 The GitHub token comes from $GITHUB_TOKEN only and is never printed.
 $GITHUB_REPOSITORY, $GITHUB_API_URL and $GITHUB_SERVER_URL (set in GitHub
@@ -318,7 +324,7 @@ func (o *options) register(cmd *command, fs *flag.FlagSet, e *env) {
 		fs.StringVar(&o.state, "state", release.DefaultStatePath, "the state file's `path` in the checkout")
 		fs.DurationVar(&o.lockTimeout, "lock-timeout", 30*time.Second, "how long to wait for another process that holds the lock of extras.json")
 	}
-	fs.BoolVar(&o.dryRun, "dry-run", false, "print every step, change nothing (no tag, build, release, upload, commit, push or pull request); works offline")
+	fs.BoolVar(&o.dryRun, "dry-run", false, "print every step, change nothing (no tag, build, test, release, upload, commit, push or pull request); Bazel only queries the labels and archives; works without GitHub")
 	fs.StringVar(&o.dir, "C", "", "this checkout, where git runs (default: $BUILD_WORKSPACE_DIRECTORY under bazel run, else the current directory)")
 	fs.StringVar(&o.repo, "repo", e.getenv("GITHUB_REPOSITORY"), "the GitHub repository as `owner/name` (default: $GITHUB_REPOSITORY)")
 	fs.StringVar(&o.remote, "remote", "origin", "the git `remote` of that repository")
@@ -497,6 +503,12 @@ func (o *options) runner(ctx context.Context, cmd *command, e *env, token string
 			return nil, usagef("-server-url: %v", err)
 		}
 	}
+	if o.uploadURL != "" {
+		// The uploads carry the token, as the API requests do.
+		if err := download.CheckURL(o.uploadURL, o.allowInsecure); err != nil {
+			return nil, usagef("-upload-url: %v", err)
+		}
+	}
 	gh, err := github.New(github.Options{
 		APIURL: apiURL, UploadURL: o.uploadURL, Token: token,
 		HTTPClient: &http.Client{Timeout: 10 * time.Minute, Transport: e.transport},
@@ -580,9 +592,10 @@ func (o *options) releaseConfig(cfg *release.Config, cmd *command, repo *gitcli.
 		}
 	}
 	cfg.Settings, cfg.Artifacts = settings, set
+	cfg.SettingsPath = filepath.ToSlash(o.config)
 	cfg.Date, cfg.RC, cfg.Branch = o.date, o.rc, o.branch
 	cfg.Title, cfg.Notes = o.title, o.notes
-	cfg.Bazel = release.Bazel{Binary: o.bazel, Dir: ot, Module: repo.Dir, Args: o.bazelArgs, Log: e.stderr}
+	cfg.Bazel = release.Bazel{Binary: o.bazel, Dir: ot, Module: repo.Dir, Args: o.bazelArgs, Log: e.stderr, Environ: e.environ}
 	cfg.ExtrasPath = filepath.ToSlash(o.extras)
 	cfg.StatePath = filepath.ToSlash(o.state)
 	cfg.LockTimeout = o.lockTimeout

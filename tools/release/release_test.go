@@ -122,8 +122,11 @@ func TestDryRun(t *testing.T) {
 	presignSteps := []string{
 		"[dry-run] presign step 1: tag " + buildTag, "would create the annotated tag " + buildTag, "would push tag " + buildTag,
 		"[dry-run] presign step 2", "would run (cd " + w.ot + " && " + w.bazel + " build --override_module=ot_provisioning_exts=" + w.work + " --stamp -- @provisioning_exts//open/perso:presign_perso @provisioning_exts//open/rom_ext:presign_rom_ext)",
-		"would find the archive of @provisioning_exts//open/rom_ext:presign_rom_ext with", "cquery",
-		"would create the draft prerelease", "would upload presign_perso.tar.xz|.zip", "would publish",
+		"running (cd " + w.ot + " && " + w.bazel + " query --override_module=ot_provisioning_exts=" + w.work + " -- @provisioning_exts//open/perso:presign_perso)",
+		"running (cd " + w.ot + " && " + w.bazel + " cquery --override_module=ot_provisioning_exts=" + w.work + " --stamp --output=files -- @provisioning_exts//open/rom_ext:presign_rom_ext)",
+		"rom_ext: @provisioning_exts//open/rom_ext:presign_rom_ext will build presign_rom_ext.zip (not built in a dry run), published as presign_rom_ext.zip",
+		"would create the draft prerelease", "would upload presign_perso.tar.xz (", "would upload presign_rom_ext.zip (", "would publish",
+		"would download " + w.gh.URL() + "/" + testRepo + "/releases/download/" + buildTag + "/presign_perso.tar.xz and check it",
 		"[dry-run] presign step 3", "would create branch " + branch, "would commit and push branch " + branch,
 		"nothing was changed",
 	}
@@ -148,8 +151,24 @@ func TestDryRun(t *testing.T) {
 			t.Errorf("presign -dry-run sent %s %s", c.Method, c.Path)
 		}
 	}
-	if log := w.bazelLog(); log != "" {
-		t.Errorf("presign -dry-run ran bazel:\n%s", log)
+	// Bazel only queries: it builds and tests nothing.
+	onlyQueries := func(what, log string) {
+		t.Helper()
+		if log == "" {
+			t.Errorf("%s ran no bazel query", what)
+			return
+		}
+		for _, line := range strings.Split(strings.TrimSpace(log), "\n") {
+			if cmd, _, _ := strings.Cut(line, " "); cmd != "query" && cmd != "cquery" && cmd != "info" {
+				t.Errorf("%s ran bazel %s", what, line)
+			}
+		}
+	}
+	onlyQueries("presign -dry-run", w.bazelLog())
+	for _, s := range []string{"|", "%7C", "%7c"} {
+		if strings.Contains(r.stdout, "presign_perso.tar.xz"+s) {
+			t.Errorf("presign -dry-run shows a placeholder asset name:\n%s", r.stdout)
+		}
 	}
 
 	// Offline: GitHub unreachable, the remote gone. The same steps, and
@@ -167,6 +186,7 @@ func TestDryRun(t *testing.T) {
 	if after := snapshot(); after != before {
 		t.Errorf("offline presign -dry-run changed the repositories")
 	}
+	onlyQueries("offline presign -dry-run", w.bazelLog())
 
 	w.presign()
 	w.sign(branch)
@@ -178,8 +198,10 @@ func TestDryRun(t *testing.T) {
 	for _, s := range []string{
 		"[dry-run] postsign step 5", "perso: all 1 digests have their .ecdsa_sig and .spx_sig", "would run (cd " + w.ot + " && " + w.bazel + " test",
 		"[dry-run] postsign step 6", "would run (cd " + w.ot + " && " + w.bazel + " build --override_module=ot_provisioning_exts=" + w.work + " --stamp -- @provisioning_exts//open/perso:perso_release @provisioning_exts//open/rom_ext:rom_ext_release)",
-		"would create the draft prerelease", "would upload perso_release.tar.xz|.zip",
-		"[dry-run] postsign step 7", "would set entry \"perso_release\"", "would create the annotated tag " + releaseTag,
+		"running (cd " + w.ot + " && " + w.bazel + " query --override_module=ot_provisioning_exts=" + w.work + " -- @provisioning_exts//open/rom_ext:signature_test)",
+		"running (cd " + w.ot + " && " + w.bazel + " query --override_module=ot_provisioning_exts=" + w.work + " -- @provisioning_exts//open/perso:perso_release)",
+		"would create the draft prerelease", "would upload perso_release.tar.xz (", "would upload rom_ext_release.zip (",
+		"[dry-run] postsign step 7", "would set entry \"perso_release\" of skus/extras.json to " + w.gh.URL() + "/" + testRepo + "/releases/download/" + releaseTag + "/perso_release.tar.xz (", "would create the annotated tag " + releaseTag,
 		"[dry-run] postsign step 8", "would create branch " + branch + "-to-main", "would open a pull request",
 		"nothing was changed",
 	} {
@@ -190,8 +212,12 @@ func TestDryRun(t *testing.T) {
 	if after := snapshot(); after != before {
 		t.Errorf("postsign -dry-run changed the repositories:\nbefore:\n%s\nafter:\n%s", before, after)
 	}
-	if w.gh.Mutations() != mutations || w.bazelLog() != log {
-		t.Errorf("postsign -dry-run made %d changes on GitHub or ran bazel", w.gh.Mutations()-mutations)
+	if w.gh.Mutations() != mutations {
+		t.Errorf("postsign -dry-run made %d changes on GitHub", w.gh.Mutations()-mutations)
+	}
+	onlyQueries("postsign -dry-run", strings.TrimPrefix(w.bazelLog(), log))
+	if strings.Contains(r.stdout, "|") || strings.Contains(r.stdout, "%7C") {
+		t.Errorf("postsign -dry-run shows a placeholder:\n%s", r.stdout)
 	}
 	offline = w.runEnv(w.work, nil, "postsign", "-dry-run", "-repo", testRepo, "-api-url", "https://127.0.0.1:1/api/v3/", "-server-url", "https://127.0.0.1:1",
 		"-opentitan", w.ot, "-bazel", w.bazel, "-remote", "nowhere", "-retries", "0", "-timeout", "2s")
@@ -421,4 +447,55 @@ func TestSignatureChecks(t *testing.T) {
 	w.git(w.work, "commit", "--quiet", "-am", "fix rom_ext")
 	w.git(w.work, "push", "--quiet", "origin", branch)
 	w.postsign()
+}
+
+// TestDryRunMissingLabel checks that a dry run fails, building nothing,
+// when the artifact settings name labels that the OpenTitan checkout does
+// not have, naming each one.
+func TestDryRunMissingLabel(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	settings := strings.NewReplacer(
+		"open/perso:presign_perso", "open/perso:nope",
+		"open/rom_ext:presign_rom_ext", "open/gone:presign_rom_ext",
+		"open/rom_ext:rom_ext_release", "open/rom_ext:rom_ext_release_v2",
+	).Replace(testSettings)
+	w.write(filepath.Join(w.work, "release", "artifacts.json"), settings)
+	w.write(filepath.Join(w.work, "release", "good.json"), testSettings)
+	w.git(w.work, "add", "release")
+	w.git(w.work, "commit", "--quiet", "-m", "labels OpenTitan lacks")
+	w.git(w.work, "push", "--quiet", "origin", "main")
+	// The fake bazel knows the new release label, not the others.
+	w.write(filepath.Join(w.bazelDir, "known-labels"), "@provisioning_exts//open/rom_ext:rom_ext_release_v2\n")
+
+	r := w.run("presign", "-artifacts", "perso,rom_ext", "-dry-run")
+	for _, want := range []string{
+		"release presign: presign step 2 (build and publish): the artifact settings (release/artifacts.json) name @provisioning_exts//open/perso:nope, which the OpenTitan checkout at " + w.ot + " does not have: ERROR: no such target '@@provisioning_exts//open/perso:nope': target 'nope' not declared in package 'open/perso'",
+		"\nthe artifact settings (release/artifacts.json) name @provisioning_exts//open/gone:presign_rom_ext, which the OpenTitan checkout at " + w.ot + " does not have: ERROR: no such target",
+		"\nfix the label in release/artifacts.json (a pull request into the main branch), or use an OpenTitan checkout that has it",
+	} {
+		if r.code != exitFail || !strings.Contains(r.stderr, want) {
+			t.Errorf("presign -dry-run: exit %d, want 1 and %q:\n%s\n%s", r.code, want, r.stdout, r.stderr)
+		}
+	}
+	if strings.Contains(r.stdout, "would create the draft prerelease") || strings.Contains(w.bazelLog(), "cquery") {
+		t.Errorf("presign -dry-run went on past the missing labels:\n%s\n%s", r.stdout, w.bazelLog())
+	}
+
+	// Postsign: the signature test of perso is missing; the release label
+	// that known-labels adds is found.
+	w.presign("-config", "release/good.json")
+	w.sign(branch)
+	want := "postsign step 5 (signatures): the artifact settings (release/artifacts.json) name @provisioning_exts//open/perso:signature_test_v2"
+	w.write(filepath.Join(w.work, "release", "artifacts.json"), strings.ReplaceAll(settings, "open/perso:signature_test", "open/perso:signature_test_v2"))
+	w.git(w.work, "commit", "--quiet", "-am", "a signature test OpenTitan lacks")
+	r = w.run("postsign", "-dry-run")
+	if r.code != exitFail || !strings.Contains(r.stderr, want) || strings.Contains(r.stderr, "rom_ext:signature_test,") {
+		t.Errorf("postsign -dry-run: exit %d, want 1 and %q:\n%s\n%s", r.code, want, r.stdout, r.stderr)
+	}
+	w.write(filepath.Join(w.bazelDir, "known-labels"), "@provisioning_exts//open/rom_ext:rom_ext_release_v2\n@provisioning_exts//open/perso:signature_test_v2\n")
+	r = w.run("postsign", "-dry-run")
+	if r.code != 0 || !strings.Contains(r.stdout, "bazel query finds @provisioning_exts//open/perso:perso_release and @provisioning_exts//open/rom_ext:rom_ext_release_v2") {
+		t.Errorf("postsign -dry-run with every label known: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
 }

@@ -27,13 +27,38 @@ func redactingEnv(e *env) (_ *env, flush func()) {
 // that the release writes to extras.json, which is committed, are
 // -server-url/-repo/releases/download/TAG/ASSET, so neither may hold it
 // (nor a query, which would swallow the rest of the URL); the API and
-// upload URLs would show it in every message naming a request.
+// upload URLs would show it in every message naming a request. The
+// -bazel-arg options are recorded in the committed state file and given
+// to Bazel, and -title and -notes are published on the release, so none
+// may hold it either. No URL may carry credentials (user:password@): the
+// token goes in $GITHUB_TOKEN only.
 func checkTokenFree(o *options, token string) error {
-	for _, f := range []struct{ name, value string }{
+	type flagValue struct{ name, value string }
+	values := []flagValue{
 		{"-server-url", o.serverURL}, {"-repo", o.repo}, {"-api-url", o.apiURL}, {"-upload-url", o.uploadURL},
-	} {
-		if token != "" && redaction.Contains(f.value, token) {
-			return usagef("%s %q carries the GitHub token; pass the token in $GITHUB_TOKEN only (the release's download URLs, built from -server-url and -repo, go into extras.json, which is committed)", f.name, redaction.String(f.value, token))
+		{"-title", o.title}, {"-notes", o.notes},
+	}
+	for _, a := range o.bazelArgs {
+		values = append(values, flagValue{"-bazel-arg", a})
+	}
+	for _, f := range values {
+		if token == "" || !redaction.Contains(f.value, token) {
+			continue
+		}
+		switch f.name {
+		case "-bazel-arg":
+			return usagef("-bazel-arg %q carries the GitHub token; Bazel must never get it (its options are also recorded in the committed state file): give the build what it needs otherwise, never the token", redaction.String(f.value, token))
+		case "-title", "-notes":
+			return usagef("%s %q carries the GitHub token, and it would be published on the GitHub release; leave the token out", f.name, redaction.String(f.value, token))
+		}
+		return usagef("%s %q carries the GitHub token; pass the token in $GITHUB_TOKEN only (the release's download URLs, built from -server-url and -repo, go into extras.json, which is committed)", f.name, redaction.String(f.value, token))
+	}
+	for _, f := range values[:4] {
+		if f.name == "-repo" || f.value == "" {
+			continue
+		}
+		if u, err := url.Parse(f.value); err == nil && u.User != nil {
+			return usagef("%s %q carries credentials (user:password@); give the URL without them and the token in $GITHUB_TOKEN only", f.name, redaction.String(f.value, token))
 		}
 	}
 	if u, err := url.Parse(o.serverURL); err == nil && (u.RawQuery != "" || u.ForceQuery || u.Fragment != "") {

@@ -8,6 +8,8 @@ import (
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -29,6 +31,19 @@ func TestTokenInFlags(t *testing.T) {
 		{[]string{"-upload-url", "https://uploads.github.com/" + testToken + "/"}, `-upload-url "https://uploads.github.com/REDACTED/" carries the GitHub token`},
 		{[]string{"-server-url", "https://github.com/?x=1"}, `-server-url "https://github.com/?x=1" has a query or fragment`},
 		{[]string{"-server-url", "https://x-access-token:" + testToken + "@github.com/"}, "-server-url"},
+		// Bazel gets every -bazel-arg, and the state file records them.
+		{[]string{"-bazel-arg=--action_env=AUTH=" + testToken}, `-bazel-arg "--action_env=AUTH=REDACTED" carries the GitHub token; Bazel must never get it`},
+		{[]string{"-bazel-arg", "--config=release", "-bazel-arg", "--remote_header=Authorization=Bearer " + testToken}, `-bazel-arg "--remote_header=Authorization=Bearer REDACTED" carries the GitHub token`},
+		// The title and notes are published.
+		{[]string{"-title", "Release " + testToken}, `-title "Release REDACTED" carries the GitHub token, and it would be published on the GitHub release`},
+		{[]string{"-notes", "see\n" + testToken}, `-notes "see\nREDACTED" carries the GitHub token`},
+		// The uploads carry the token in their headers, so they go over https.
+		{[]string{"-upload-url", "http://uploads.example.com/"}, "-upload-url: URL http://uploads.example.com/ is not https"},
+		{[]string{"-upload-url", "http://uploads.example.com/", "-allow-insecure"}, `-upload-url: URL http://uploads.example.com/ uses http:// with the non-loopback host "uploads.example.com"`},
+		// No URL carries credentials, the token's or others.
+		{[]string{"-api-url", "https://me:hunter2@api.github.com/"}, `-api-url "https://me:REDACTED@api.github.com/" carries credentials (user:password@)`},
+		{[]string{"-upload-url", "https://me@uploads.github.com/"}, `-upload-url "https://me@uploads.github.com/" carries credentials`},
+		{[]string{"-server-url", "https://me:hunter2@github.com"}, `-server-url "https://me:REDACTED@github.com" carries credentials`},
 	} {
 		var stdout, stderr bytes.Buffer
 		args := append([]string{"presign", "-repo", testRepo, "-opentitan", dir}, tc.args...)
@@ -116,5 +131,68 @@ func TestTokenFromAPI(t *testing.T) {
 	r = w.runEnv(w.work, nil, append([]string{"postsign"}, common...)...)
 	if want := "pull request " + page + " (open, awaiting review); nothing to do."; r.code != 0 || !strings.Contains(r.stdout, want) {
 		t.Errorf("second postsign: exit %d, output lacks %q:\n%s\n%s", r.code, want, r.stdout, r.stderr)
+	}
+}
+
+// TestBazelGetsNoToken runs a whole release with the token in
+// $GITHUB_TOKEN (as the world gives it), in $GH_TOKEN, in a git
+// configuration variable and in the value of an innocent-looking
+// variable: none of them reaches Bazel, which runs OpenTitan's code,
+// while an ordinary variable does.
+func TestBazelGetsNoToken(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	vars := map[string]string{
+		"GH_TOKEN":           testToken,
+		"GIT_CONFIG_COUNT":   "1",
+		"GIT_CONFIG_KEY_0":   "http.extraheader",
+		"GIT_CONFIG_VALUE_0": "AUTHORIZATION: basic eC1hY2Nlc3MtdG9rZW4K",
+		"My_Secret_Thing":    "hunter2",
+		"UPSTREAM_URL":       "https://x:" + testToken + "@example.com/",
+		"RELEASE_TEST_KEEP":  "harmless-value",
+	}
+	run := func(args ...string) {
+		t.Helper()
+		if r := w.runEnv(w.work, vars, append(args, w.common()...)...); r.code != 0 {
+			t.Fatalf("%s: exit %d\n%s\n%s", args[0], r.code, r.stdout, r.stderr)
+		}
+	}
+	run("presign", "-artifacts", "perso,rom_ext")
+	w.sign(branch)
+	run("postsign")
+	w.check()
+	b, err := os.ReadFile(filepath.Join(w.bazelDir, "bazel.env"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := string(b)
+	if strings.Contains(env, testToken) {
+		t.Error("Bazel's environment holds the token")
+	}
+	for _, name := range []string{"GITHUB_TOKEN", "GH_TOKEN", "GIT_CONFIG_COUNT", "GIT_CONFIG_KEY_0", "GIT_CONFIG_VALUE_0", "GIT_CONFIG_GLOBAL", "My_Secret_Thing", "UPSTREAM_URL"} {
+		if strings.Contains("\n"+env, "\n"+name+"=") {
+			t.Errorf("Bazel's environment has %s", name)
+		}
+	}
+	if !strings.Contains(env, "\nRELEASE_TEST_KEEP=harmless-value\n") || !strings.Contains(env, "\nPATH=") {
+		t.Errorf("Bazel's environment lacks RELEASE_TEST_KEEP or PATH:\n%s", env)
+	}
+}
+
+// TestTokenInCommitMessage runs presign with a state file whose path (named
+// in the commit message) holds the token: the commit is refused before
+// anything is committed or pushed.
+func TestTokenInCommitMessage(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	r := w.run("presign", "-artifacts", "perso", "-state", "meta/"+testToken+".json")
+	if r.code != exitFail || !strings.Contains(r.stderr, "presign step 3 (release branch): refusing to write the commit message in "+w.work+": it would hold the GitHub token") {
+		t.Errorf("presign: exit %d, want 1 and the commit refused\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	if log := w.git(w.remote, "log", "--all", "--format=%H %B"); strings.Contains(log, testToken) {
+		t.Errorf("a pushed commit message holds the token:\n%s", log)
+	}
+	if log := w.git(w.work, "log", "--all", "--format=%H %B"); strings.Contains(log, testToken) {
+		t.Errorf("a commit message holds the token:\n%s", log)
 	}
 }

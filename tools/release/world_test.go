@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -197,15 +198,28 @@ exit 0
 //   - cquery --output=files ... -- LABEL prints that archive's path,
 //     relative to the execution root;
 //   - info ... execution_root prints it;
+//   - query ... -- LABEL prints LABEL if it is one of testSettings or of
+//     the file DIR/known-labels (one a line), else fails as Bazel does
+//     (exit 7, "ERROR: no such target ...");
 //   - test ... -- LABELS passes unless a signature file holds "BAD".
 //
-// Every command line is appended to DIR/bazel.log; DIR/fail-build and
-// DIR/fail-test make build and test fail while they exist.
+// Every command line is appended to DIR/bazel.log, and its environment
+// (less RELEASE_FAKE_BAZEL, which the script sets), one variable a line,
+// to DIR/bazel.env; DIR/fail-build and DIR/fail-test make build and test
+// fail while they exist.
 func fakeBazelMain(dir string, args []string) int {
 	logf, err := os.OpenFile(filepath.Join(dir, "bazel.log"), os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
 	if err == nil {
 		fmt.Fprintln(logf, strings.Join(args, " "))
 		logf.Close()
+	}
+	if envf, err := os.OpenFile(filepath.Join(dir, "bazel.env"), os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644); err == nil {
+		for _, kv := range os.Environ() {
+			if !strings.HasPrefix(kv, "RELEASE_FAKE_BAZEL=") {
+				fmt.Fprintln(envf, kv)
+			}
+		}
+		envf.Close()
 	}
 	if len(args) == 0 {
 		return 2
@@ -242,6 +256,17 @@ func fakeBazelMain(dir string, args []string) int {
 	switch args[0] {
 	case "info":
 		fmt.Println(execRoot)
+	case "query":
+		known := fakeBazelLabels(dir)
+		for _, l := range labels {
+			if !known[l] {
+				pkg, target, _ := strings.Cut(strings.TrimPrefix(l, "@"), ":")
+				_, pkg, _ = strings.Cut(pkg, "//")
+				fmt.Fprintf(os.Stderr, "ERROR: no such target '@%s': target '%s' not declared in package '%s' defined by %s/BUILD.bazel\n", l, target, pkg, pkg)
+				return 7
+			}
+			fmt.Println(l)
+		}
 	case "cquery":
 		for _, l := range labels {
 			_, _, rel := out(l)
@@ -307,6 +332,28 @@ func fakeBazelMain(dir string, args []string) int {
 		return 2
 	}
 	return 0
+}
+
+// fakeBazelLabels returns the labels that the fake bazel's query knows:
+// those of testSettings and those in DIR/known-labels.
+func fakeBazelLabels(dir string) map[string]bool {
+	known := map[string]bool{}
+	var settings map[string]map[string]any
+	if err := json.Unmarshal([]byte(testSettings), &settings); err != nil {
+		panic(err)
+	}
+	for _, a := range settings {
+		for k, v := range a {
+			if l, ok := v.(string); ok && strings.HasSuffix(k, "_label") {
+				known[l] = true
+			}
+		}
+	}
+	b, _ := os.ReadFile(filepath.Join(dir, "known-labels"))
+	for _, l := range strings.Fields(string(b)) {
+		known[l] = true
+	}
+	return known
 }
 
 // writeArchive writes files as a .tar.xz or .zip archive at p.
@@ -398,6 +445,13 @@ func (w *world) runEnv(dir string, vars map[string]string, args ...string) resul
 				return testToken
 			}
 			return vars[k]
+		},
+		environ: func() []string {
+			environ := append(os.Environ(), "GITHUB_TOKEN="+testToken)
+			for k, v := range vars {
+				environ = append(environ, k+"="+v)
+			}
+			return environ
 		},
 		now:       func() time.Time { return time.Date(2026, 5, 13, 23, 59, 0, 0, time.UTC) },
 		transport: w.transport,
