@@ -2,7 +2,6 @@ package release
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/ot-provisioning-exts/ot-provisioning-exts/internal/gitcli"
 )
@@ -11,7 +10,7 @@ import (
 // runner is made, and returns the new commit. A message that holds one of
 // the secrets is refused before anything is committed: it would be pushed.
 func (r *Runner) commit(ctx context.Context, repo *gitcli.Repo, message string, paths ...string) (string, error) {
-	if err := r.refuseSecrets(fmt.Sprintf("the commit message in %s", repo.Dir), []byte(message)); err != nil {
+	if err := r.refuseSecrets("the commit message", []byte(message)); err != nil {
 		return "", err
 	}
 	return repo.Commit(ctx, message, paths...)

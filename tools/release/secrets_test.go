@@ -186,7 +186,7 @@ func TestTokenInCommitMessage(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t)
 	r := w.run("presign", "-artifacts", "perso", "-state", "meta/"+testToken+".json")
-	if r.code != exitFail || !strings.Contains(r.stderr, "presign step 3 (release branch): refusing to write the commit message in "+w.work+": it would hold the GitHub token") {
+	if r.code != exitFail || !strings.Contains(r.stderr, "presign step 3 (release branch): refusing to write the commit message: it would hold the GitHub token") {
 		t.Errorf("presign: exit %d, want 1 and the commit refused\n%s\n%s", r.code, r.stdout, r.stderr)
 	}
 	if log := w.git(w.remote, "log", "--all", "--format=%H %B"); strings.Contains(log, testToken) {
