@@ -81,12 +81,7 @@ func cmdGitHub(ts *testscript.TestScript, neg bool, args []string) {
 	srv := githubtest.Start(theCA.ServerTLSConfig())
 	srv.Token = token
 	want := *repo
-	srv.TagExists = func(repository, tag string) bool {
-		return repository == want && gitRefExists(bare, "refs/tags/"+tag)
-	}
-	srv.BranchExists = func(repository, branch string) bool {
-		return repository == want && gitRefExists(bare, "refs/heads/"+branch)
-	}
+	srv.AddRepository(want, bare)
 	h.srv, h.repo = srv, want
 	ts.Defer(srv.Close)
 	ts.Setenv("GITHUB_API_URL", srv.APIURL())
@@ -100,10 +95,6 @@ func gitCommand(args ...string) *exec.Cmd {
 	cmd := exec.Command("git", args...)
 	cmd.Env = append(os.Environ(), "GIT_CONFIG_GLOBAL=/dev/null", "GIT_CONFIG_NOSYSTEM=1")
 	return cmd
-}
-
-func gitRefExists(bare, ref string) bool {
-	return gitCommand("--git-dir="+bare, "rev-parse", "--verify", "--quiet", ref).Run() == nil
 }
 
 // github-state [-v]

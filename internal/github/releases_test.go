@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -24,8 +25,8 @@ import (
 func TestReleaseLifecycle(t *testing.T) {
 	srv := githubtest.New(t)
 	srv.Token = token
-	tags := map[string]bool{}
-	srv.TagExists = func(repo, tag string) bool { return tags[tag] }
+	bare := githubtest.NewRepository(t)
+	srv.AddRepository("acme/sku", bare)
 	c, err := github.New(github.Options{APIURL: srv.APIURL(), UploadURL: srv.UploadURL(), Token: token})
 	if err != nil {
 		t.Fatal(err)
@@ -69,14 +70,17 @@ func TestReleaseLifecycle(t *testing.T) {
 		t.Errorf("assets %+v, %v", assets, err)
 	}
 
-	// Publishing needs the tag (the fake never creates one).
-	if _, err := c.PublishRelease(ctx, repo, rel.ID); err == nil || !strings.Contains(err.Error(), "does not exist") {
-		t.Errorf("publish without the tag: %v", err)
+	// The draft has no tag; publishing creates it at the default branch,
+	// as GitHub does.
+	if _, err := c.TagCommit(ctx, repo, "v1"); !errors.Is(err, github.ErrNotFound) {
+		t.Errorf("TagCommit of a draft's tag: %v", err)
 	}
-	tags["v1"] = true
 	pub, err := c.PublishRelease(ctx, repo, rel.ID)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if got, err := c.TagCommit(ctx, repo, "v1"); err != nil || got != revParse(t, bare, "main") {
+		t.Errorf("TagCommit after publishing = %q, %v; want main", got, err)
 	}
 	if pub.Draft || !strings.HasSuffix(pub.Assets[0].URL, "/acme/sku/releases/download/v1/a.tar.xz") {
 		t.Errorf("published %+v", pub)
@@ -94,8 +98,23 @@ func TestReleaseLifecycle(t *testing.T) {
 	}
 }
 
+// revParse returns the object rev names in the bare repository dir.
+func revParse(t *testing.T, dir, rev string) string {
+	t.Helper()
+	out, err := exec.Command("git", "--git-dir="+dir, "rev-parse", rev).Output()
+	if err != nil {
+		t.Fatalf("git rev-parse %s: %v", rev, err)
+	}
+	return strings.TrimSpace(string(out))
+}
+
 func TestPullRequests(t *testing.T) {
 	srv := githubtest.New(t)
+	bare := githubtest.NewRepository(t)
+	srv.AddRepository("acme/sku", bare)
+	if out, err := exec.Command("git", "--git-dir="+bare, "branch", "feature", "main").CombinedOutput(); err != nil {
+		t.Fatalf("git branch: %v\n%s", err, out)
+	}
 	c, err := github.New(github.Options{APIURL: srv.APIURL()})
 	if err != nil {
 		t.Fatal(err)
@@ -116,8 +135,14 @@ func TestPullRequests(t *testing.T) {
 	}
 	srv.SetPullState(1, "closed")
 	got, err := c.FindPullRequest(ctx, "acme/sku", "feature", "main")
-	if err != nil || got == nil || got.Number != 1 || got.State != "closed" {
+	if err != nil || got == nil || got.Number != 1 || got.State != "closed" || got.Merged {
 		t.Errorf("FindPullRequest = %+v, %v", got, err)
+	}
+	// A merged pull request is found, and says so.
+	srv.SetPullState(1, "merged")
+	got, err = c.FindPullRequest(ctx, "acme/sku", "feature", "main")
+	if err != nil || got == nil || got.Number != 1 || got.State != "closed" || !got.Merged {
+		t.Errorf("FindPullRequest of a merged one = %+v, %v", got, err)
 	}
 	if got, _ := c.FindPullRequest(ctx, "acme/sku", "other", "main"); got != nil {
 		t.Errorf("found %+v for another branch", got)
@@ -128,6 +153,7 @@ func TestPullRequests(t *testing.T) {
 // operation and the request, hide the token, and writes are not retried.
 func TestWriteErrors(t *testing.T) {
 	srv := githubtest.New(t)
+	srv.AddRepository("acme/sku", githubtest.NewRepository(t))
 	srv.Fail(githubtest.Rule{Method: "POST", Path: "/releases", Status: 500})
 	c, err := github.New(github.Options{APIURL: srv.APIURL(), Token: token, Retries: 3, Backoff: time.Millisecond})
 	if err != nil {

@@ -65,7 +65,8 @@ func helperWorld(t *testing.T) (w *world, digest, tag string) {
 func (w *world) httpsGitHub() {
 	gh := githubtest.Start(&tls.Config{})
 	w.t.Cleanup(gh.Close)
-	gh.Token, gh.TagExists, gh.BranchExists = w.gh.Token, w.gh.TagExists, w.gh.BranchExists
+	gh.Token = w.gh.Token
+	gh.AddRepository(testRepo, w.remote)
 	w.gh = gh
 	tr := gh.Client().Transport.(*http.Transport).Clone()
 	tr.DisableCompression = true

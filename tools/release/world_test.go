@@ -118,8 +118,7 @@ func newWorld(t *testing.T) *world {
 
 	w.gh = githubtest.New(t)
 	w.gh.Token = testToken
-	w.gh.TagExists = func(repo, tag string) bool { return w.remoteRef("refs/tags/"+tag) != "" }
-	w.gh.BranchExists = func(repo, branch string) bool { return w.remoteRef("refs/heads/"+branch) != "" }
+	w.gh.AddRepository(testRepo, w.remote)
 	return w
 }
 
