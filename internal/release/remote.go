@@ -119,7 +119,10 @@ func (r *Runner) checkRemote(ctx context.Context) error {
 	}
 	repo, ok := RepositoryFromURL(raw, host)
 	if !ok {
-		h := strings.TrimPrefix(strings.TrimPrefix(host, "https://"), "http://")
+		h := host
+		if u, err := url.Parse(host); err == nil {
+			h = u.Hostname() // ssh takes no https port
+		}
 		return fmt.Errorf("remote %s is %s, which names no repository on %s; the tags and branches must go to %s (-repo): point -remote at a remote whose push URL is %s/OWNER/NAME(.git), ssh://git@%s/OWNER/NAME.git or git@%s:OWNER/NAME.git, without credentials",
 			remote, shown, host, r.cfg.Repository, host, h, h)
 	}

@@ -79,6 +79,7 @@ package githubtest
 import (
 	"crypto/sha256"
 	"crypto/tls"
+	"crypto/x509"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -198,6 +199,10 @@ func (s *Server) Close() { s.srv.Close() }
 // Client returns an HTTP client for the server: with TLS, one that trusts
 // the certificate the server presents.
 func (s *Server) Client() *http.Client { return s.srv.Client() }
+
+// Certificate is the certificate the server presents over HTTPS (for
+// git's http.sslCAInfo), nil for plain HTTP.
+func (s *Server) Certificate() *x509.Certificate { return s.srv.Certificate() }
 
 // URL is the server's base URL, which stands for https://github.com.
 func (s *Server) URL() string { return s.srv.URL }
