@@ -430,7 +430,7 @@ func TestDryRunMissingLabel(t *testing.T) {
 	w.write(filepath.Join(w.work, "release", "good.json"), testSettings)
 	w.git(w.work, "add", "release")
 	w.git(w.work, "commit", "--quiet", "-m", "labels OpenTitan lacks")
-	w.git(w.work, "push", "--quiet", "origin", "main")
+	w.git(w.work, "push", "--quiet", w.remote, "main")
 	// The fake bazel knows the new release label, not the others.
 	w.write(filepath.Join(w.bazelDir, "known-labels"), "@provisioning_exts//open/rom_ext:rom_ext_release_v2\n")
 
