@@ -42,18 +42,23 @@ func fakeGitHub(ts *testscript.TestScript, cmd string) *githubHolder {
 //
 // Starts a fake GitHub (internal/github/githubtest) on loopback, over HTTPS
 // with the run's test CA, which the scenario's Go programs trust through
-// $SSL_CERT_FILE. Its API requires the token $GITHUB_TOKEN. It answers
-// whether a tag or branch exists (publishing a release needs its tag;
-// opening a pull request needs both branches) by asking git about the bare
-// repository BARE_REPO_DIR, the scenario's "origin", at the time of the
-// request; for any repository other than -repo (default acme/ot-sku) the
-// answer is no. It sets
+// $SSL_CERT_FILE and git through $GIT_SSL_CAINFO (the same bundle: the
+// test CA and the system's roots). Its API requires the token
+// $GITHUB_TOKEN, and so does git. The bare repository BARE_REPO_DIR, the
+// scenario's "origin", is registered as -repo (default acme/ot-sku): the
+// API's tags and branches are its refs, publishing a release whose tag is
+// missing creates the tag at the default branch as GitHub does, and git
+// reaches it at $GITHUB_GIT_URL. Any other repository is 404. It sets
 //
 //	GITHUB_API_URL      the REST API base ($GITHUB_SERVER_URL/api/v3/)
 //	GITHUB_UPLOAD_URL   the upload base ($GITHUB_SERVER_URL/api/uploads/)
 //	GITHUB_SERVER_URL   the web base: assets download from
 //	                    $GITHUB_SERVER_URL/OWNER/NAME/releases/download/TAG/ASSET
 //	GITHUB_REPOSITORY   -repo
+//	GITHUB_GIT_URL      the repository's git URL, $GITHUB_SERVER_URL/OWNER/NAME.git
+//	                    (the checkout's origin; the harness's own git may use
+//	                    BARE_REPO_DIR, which needs no token)
+//	GIT_SSL_CAINFO      the CA bundle
 //
 // One per scenario; it stops when the scenario ends.
 func cmdGitHub(ts *testscript.TestScript, neg bool, args []string) {
@@ -81,18 +86,15 @@ func cmdGitHub(ts *testscript.TestScript, neg bool, args []string) {
 	srv := githubtest.Start(theCA.ServerTLSConfig())
 	srv.Token = token
 	want := *repo
-	srv.TagExists = func(repository, tag string) bool {
-		return repository == want && gitRefExists(bare, "refs/tags/"+tag)
-	}
-	srv.BranchExists = func(repository, branch string) bool {
-		return repository == want && gitRefExists(bare, "refs/heads/"+branch)
-	}
+	srv.AddRepository(want, bare)
 	h.srv, h.repo = srv, want
 	ts.Defer(srv.Close)
 	ts.Setenv("GITHUB_API_URL", srv.APIURL())
 	ts.Setenv("GITHUB_UPLOAD_URL", srv.UploadURL())
 	ts.Setenv("GITHUB_SERVER_URL", srv.URL())
 	ts.Setenv("GITHUB_REPOSITORY", want)
+	ts.Setenv("GITHUB_GIT_URL", srv.GitURL(want))
+	ts.Setenv("GIT_SSL_CAINFO", caBundle)
 }
 
 // gitCommand is git with no user or system configuration.
@@ -100,10 +102,6 @@ func gitCommand(args ...string) *exec.Cmd {
 	cmd := exec.Command("git", args...)
 	cmd.Env = append(os.Environ(), "GIT_CONFIG_GLOBAL=/dev/null", "GIT_CONFIG_NOSYSTEM=1")
 	return cmd
-}
-
-func gitRefExists(bare, ref string) bool {
-	return gitCommand("--git-dir="+bare, "rev-parse", "--verify", "--quiet", ref).Run() == nil
 }
 
 // github-state [-v]

@@ -123,6 +123,12 @@ stdout '^GITHUB_API_URL=https://127\.0\.0\.1:[0-9]+/api/v3/$'
 stdout '^GITHUB_UPLOAD_URL=https://127\.0\.0\.1:[0-9]+/api/uploads/$'
 stdout '^GITHUB_SERVER_URL=https://127\.0\.0\.1:[0-9]+$'
 stdout '^GITHUB_REPOSITORY=acme/ot-sku$'
+stdout '^GITHUB_GIT_URL=https://127\.0\.0\.1:[0-9]+/acme/ot-sku\.git$'
+stdout '^GIT_SSL_CAINFO=.+'
+
+# git reaches the bare repository at $GITHUB_GIT_URL, with the token only.
+! exec git ls-remote $GITHUB_GIT_URL
+stderr 'could not read Username|Authentication failed' # 401: TLS with the CA worked
 
 github-state
 cmp stdout empty.state
@@ -140,12 +146,16 @@ stdout '"browser_download_url": "https://127\.0\.0\.1:[0-9]+/acme/ot-sku/release
 gh -status 503 POST ${GITHUB_UPLOAD_URL}repos/acme/ot-sku/releases/1/assets?name=b.zip @b.zip
 gh POST ${GITHUB_UPLOAD_URL}repos/acme/ot-sku/releases/1/assets?name=b.zip @b.zip
 
-# Publishing needs the tag in the bare repository.
-gh -status 422 PATCH ${GITHUB_API_URL}repos/acme/ot-sku/releases/1 '{"draft": false}'
-stdout 'tag T_rc00 does not exist'
-exec git -C work tag T_rc00
-exec git -C work push -q ../origin.git T_rc00
+# Publishing creates the missing tag at target_commitish (main) in the bare
+# repository, as GitHub does: a lightweight tag.
+! exec git --git-dir=origin.git rev-parse --verify --quiet T_rc00
 gh PATCH ${GITHUB_API_URL}repos/acme/ot-sku/releases/1 '{"draft": false}'
+exec git --git-dir=origin.git rev-parse main
+cp stdout main.sha
+exec git --git-dir=origin.git rev-parse T_rc00
+cmp stdout main.sha
+exec git --git-dir=origin.git cat-file -t T_rc00
+stdout '^commit$'
 gh GET ${GITHUB_SERVER_URL}/acme/ot-sku/releases/download/T_rc00/a.tar.xz
 cmp stdout a.tar.xz
 
@@ -160,9 +170,8 @@ exec git -C work push -q ../origin.git main:release/x
 gh POST ${GITHUB_API_URL}repos/acme/ot-sku/pulls '{"title": "Release", "head": "release/x", "base": "main"}'
 github-pull-state 1 closed
 
-# Another repository has no tags.
-gh POST ${GITHUB_API_URL}repos/other/repo/releases '{"tag_name": "T_rc00", "draft": true}'
-gh -status 422 PATCH ${GITHUB_API_URL}repos/other/repo/releases/5 '{"draft": false}'
+# Another repository does not exist.
+gh -status 404 POST ${GITHUB_API_URL}repos/other/repo/releases '{"tag_name": "T_rc00", "draft": true}'
 
 github-state
 cmp stdout want.state
@@ -172,7 +181,7 @@ stdout '^pull #1 release/x -> main state=closed title="Release"$'
 github-calls
 stdout '^POST /api/uploads/repos/acme/ot-sku/releases/1/assets 503$'
 stdout '^POST /api/v3/repos/acme/ot-sku/releases 502$'
-stdout '^calls 13 mutations 7$'
+stdout '^calls 11 mutations 6$'
 
 -- a.tar.xz --
 archive a
@@ -182,12 +191,11 @@ archive b
 releases 0 assets 0 pulls 0
 -- want.state --
 release T_rc00 draft=false prerelease=true
-release T_rc00 draft=true prerelease=false repo=other/repo
 release U draft=true prerelease=false
 asset T_rc00 a.tar.xz sha256=109b8f5ac24f1ed8e7ebade1e5a345dbd5ede5509e62c75b0e70bd03299cfad0
 asset T_rc00 b.zip sha256=daa372666487804fbbf3d0a33d28bff1e42811103b9d6c00f9c4a47c7022a0b0
 pull #1 release/x -> main state=closed
-releases 3 assets 2 pulls 1
+releases 2 assets 2 pulls 1
 `,
 
 	"serve": `

@@ -201,6 +201,16 @@ func (r *Repo) RemoteRefs(ctx context.Context, remote string, patterns ...string
 	return refs, nil
 }
 
+// PushURL returns the URL that git pushes to for remote (git remote
+// get-url --push).
+func (r *Repo) PushURL(ctx context.Context, remote string) (string, error) {
+	out, err := r.Run(ctx, "remote", "get-url", "--push", remote)
+	if err != nil {
+		return "", err
+	}
+	return strings.TrimSpace(out), nil
+}
+
 // Fetch fetches refspecs from remote. A refspec without a destination
 // only sets FETCH_HEAD: the empty --refmap keeps git from updating the
 // remote-tracking branches too, so that a dry run changes no ref.

@@ -6,8 +6,9 @@
 // Reading: [Client.ReleaseByTag] (GET /repos/{owner}/{repo}/releases/tags/{tag})
 // and [Client.FindRelease], which also finds drafts. Writing (see
 // releases.go): [Client.CreateRelease], [Client.UploadAsset],
-// [Client.PublishRelease], [Client.FindPullRequest] and
-// [Client.CreatePullRequest].
+// [Client.PublishRelease], [Client.DeleteAsset], [Client.FindPullRequest]
+// and [Client.CreatePullRequest]; [Client.TagCommit] reads the commit a
+// tag names on GitHub.
 //
 // The token, if any, is sent only to the API host (and the host of the
 // upload URL) as an Authorization header and never appears in errors.
@@ -37,6 +38,7 @@ type Release struct {
 	Name       string
 	Draft      bool
 	Prerelease bool
+	Target     string // target_commitish: the branch or commit a missing tag is created at
 	HTMLURL    string // the release's web page
 	UploadURL  string // where assets are uploaded, without the {?name,label} template
 	Assets     []Asset
@@ -202,6 +204,7 @@ func releaseFrom(repository string, rel *gh.RepositoryRelease) *Release {
 		Name:       rel.GetName(),
 		Draft:      rel.GetDraft(),
 		Prerelease: rel.GetPrerelease(),
+		Target:     rel.GetTargetCommitish(),
 		HTMLURL:    rel.GetHTMLURL(),
 		UploadURL:  rel.GetUploadURL(),
 	}

@@ -360,3 +360,66 @@ func (c *Client) describeCall(what, method, path string, resp *gh.Response, err 
 	}
 	return fmt.Errorf("%s: %s: %s", what, endpoint, msg)
 }
+
+// TagCommit returns the commit that tag names in repository on GitHub:
+// GET .../git/ref/tags/{tag}, then, while the ref names an annotated tag
+// object, GET .../git/tags/{sha} to peel it. A missing tag (or
+// repository) gives an error wrapping ErrNotFound. Reads are retried.
+func (c *Client) TagCommit(ctx context.Context, repository, tag string) (string, error) {
+	owner, name, ok := SplitRepository(repository)
+	if !ok {
+		return "", fmt.Errorf("repository %q is not of the form owner/name", repository)
+	}
+	if tag == "" {
+		return "", errors.New("no tag given")
+	}
+	what := fmt.Sprintf("tag %q of %s", tag, repository)
+	var ref *gh.Reference
+	var resp *gh.Response
+	err := c.retry(ctx, func() (*gh.Response, error) {
+		var err error
+		ref, resp, err = c.gh.Git.GetRef(ctx, owner, name, "tags/"+tag)
+		return resp, err
+	})
+	if err != nil {
+		return "", c.describeCall(what, http.MethodGet, fmt.Sprintf("repos/%s/git/ref/tags/%s", repository, url.PathEscape(tag)), resp, err)
+	}
+	obj := ref.GetObject()
+	// A tag may name a tag object that names another; git allows chains,
+	// so peel a few levels, not forever.
+	for depth := 0; obj.GetType() == "tag"; depth++ {
+		if depth == 10 {
+			return "", fmt.Errorf("%s: more than 10 nested tag objects from %s", what, obj.GetSHA())
+		}
+		sha := obj.GetSHA()
+		var t *gh.Tag
+		err := c.retry(ctx, func() (*gh.Response, error) {
+			var err error
+			t, resp, err = c.gh.Git.GetTag(ctx, owner, name, sha)
+			return resp, err
+		})
+		if err != nil {
+			return "", c.describeCall(what+" (its tag object "+sha+")", http.MethodGet, fmt.Sprintf("repos/%s/git/tags/%s", repository, sha), resp, err)
+		}
+		obj = t.GetObject()
+	}
+	if obj.GetType() != "commit" || obj.GetSHA() == "" {
+		return "", fmt.Errorf("%s names a %q object %s, not a commit", what, obj.GetType(), obj.GetSHA())
+	}
+	return obj.GetSHA(), nil
+}
+
+// DeleteAsset deletes asset id of a release of repository. It is not
+// retried (see CreateRelease); a missing asset gives an error wrapping
+// ErrNotFound.
+func (c *Client) DeleteAsset(ctx context.Context, repository string, id int64) error {
+	owner, name, ok := SplitRepository(repository)
+	if !ok {
+		return fmt.Errorf("repository %q is not of the form owner/name", repository)
+	}
+	resp, err := c.gh.Repositories.DeleteReleaseAsset(ctx, owner, name, id)
+	if err != nil {
+		return c.describeCall(fmt.Sprintf("deleting asset %d of %s", id, repository), http.MethodDelete, fmt.Sprintf("repos/%s/releases/assets/%d", repository, id), resp, err)
+	}
+	return nil
+}

@@ -5,9 +5,14 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -20,8 +25,8 @@ import (
 func TestReleaseLifecycle(t *testing.T) {
 	srv := githubtest.New(t)
 	srv.Token = token
-	tags := map[string]bool{}
-	srv.TagExists = func(repo, tag string) bool { return tags[tag] }
+	bare := githubtest.NewRepository(t)
+	srv.AddRepository("acme/sku", bare)
 	c, err := github.New(github.Options{APIURL: srv.APIURL(), UploadURL: srv.UploadURL(), Token: token})
 	if err != nil {
 		t.Fatal(err)
@@ -65,14 +70,17 @@ func TestReleaseLifecycle(t *testing.T) {
 		t.Errorf("assets %+v, %v", assets, err)
 	}
 
-	// Publishing needs the tag (the fake never creates one).
-	if _, err := c.PublishRelease(ctx, repo, rel.ID); err == nil || !strings.Contains(err.Error(), "does not exist") {
-		t.Errorf("publish without the tag: %v", err)
+	// The draft has no tag; publishing creates it at the default branch,
+	// as GitHub does.
+	if _, err := c.TagCommit(ctx, repo, "v1"); !errors.Is(err, github.ErrNotFound) {
+		t.Errorf("TagCommit of a draft's tag: %v", err)
 	}
-	tags["v1"] = true
 	pub, err := c.PublishRelease(ctx, repo, rel.ID)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if got, err := c.TagCommit(ctx, repo, "v1"); err != nil || got != revParse(t, bare, "main") {
+		t.Errorf("TagCommit after publishing = %q, %v; want main", got, err)
 	}
 	if pub.Draft || !strings.HasSuffix(pub.Assets[0].URL, "/acme/sku/releases/download/v1/a.tar.xz") {
 		t.Errorf("published %+v", pub)
@@ -90,8 +98,23 @@ func TestReleaseLifecycle(t *testing.T) {
 	}
 }
 
+// revParse returns the object rev names in the bare repository dir.
+func revParse(t *testing.T, dir, rev string) string {
+	t.Helper()
+	out, err := exec.Command("git", "--git-dir="+dir, "rev-parse", rev).Output()
+	if err != nil {
+		t.Fatalf("git rev-parse %s: %v", rev, err)
+	}
+	return strings.TrimSpace(string(out))
+}
+
 func TestPullRequests(t *testing.T) {
 	srv := githubtest.New(t)
+	bare := githubtest.NewRepository(t)
+	srv.AddRepository("acme/sku", bare)
+	if out, err := exec.Command("git", "--git-dir="+bare, "branch", "feature", "main").CombinedOutput(); err != nil {
+		t.Fatalf("git branch: %v\n%s", err, out)
+	}
 	c, err := github.New(github.Options{APIURL: srv.APIURL()})
 	if err != nil {
 		t.Fatal(err)
@@ -112,8 +135,14 @@ func TestPullRequests(t *testing.T) {
 	}
 	srv.SetPullState(1, "closed")
 	got, err := c.FindPullRequest(ctx, "acme/sku", "feature", "main")
-	if err != nil || got == nil || got.Number != 1 || got.State != "closed" {
+	if err != nil || got == nil || got.Number != 1 || got.State != "closed" || got.Merged {
 		t.Errorf("FindPullRequest = %+v, %v", got, err)
+	}
+	// A merged pull request is found, and says so.
+	srv.SetPullState(1, "merged")
+	got, err = c.FindPullRequest(ctx, "acme/sku", "feature", "main")
+	if err != nil || got == nil || got.Number != 1 || got.State != "closed" || !got.Merged {
+		t.Errorf("FindPullRequest of a merged one = %+v, %v", got, err)
 	}
 	if got, _ := c.FindPullRequest(ctx, "acme/sku", "other", "main"); got != nil {
 		t.Errorf("found %+v for another branch", got)
@@ -124,6 +153,7 @@ func TestPullRequests(t *testing.T) {
 // operation and the request, hide the token, and writes are not retried.
 func TestWriteErrors(t *testing.T) {
 	srv := githubtest.New(t)
+	srv.AddRepository("acme/sku", githubtest.NewRepository(t))
 	srv.Fail(githubtest.Rule{Method: "POST", Path: "/releases", Status: 500})
 	c, err := github.New(github.Options{APIURL: srv.APIURL(), Token: token, Retries: 3, Backoff: time.Millisecond})
 	if err != nil {
@@ -146,5 +176,110 @@ func TestWriteErrors(t *testing.T) {
 	rel := &github.Release{Repository: "acme/sku", Tag: "v1", ID: 1, UploadURL: "https://evil.example.com/upload"}
 	if _, err := c.UploadAsset(context.Background(), rel, "a", os.DevNull, ""); err == nil || !strings.Contains(err.Error(), "not on the API or upload host") {
 		t.Errorf("upload elsewhere: %v", err)
+	}
+}
+
+// TestTagCommit peels tags as GitHub's git database API shows them: a
+// lightweight tag's ref names the commit, an annotated one's a tag object
+// (possibly of another tag object). Reads are retried; a missing tag is
+// ErrNotFound.
+func TestTagCommit(t *testing.T) {
+	const (
+		commit = "1111111111111111111111111111111111111111"
+		outer  = "2222222222222222222222222222222222222222"
+		inner  = "3333333333333333333333333333333333333333"
+	)
+	var flaky atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		ref := func(typ, sha string) {
+			fmt.Fprintf(w, `{"ref": "refs/%s", "node_id": "REF_x", "url": "u", "object": {"type": %q, "sha": %q, "url": "u"}}`, strings.TrimPrefix(r.URL.Path, "/repos/acme/sku/git/ref/"), typ, sha)
+		}
+		switch r.URL.Path {
+		case "/repos/acme/sku/git/ref/tags/light":
+			if flaky.Add(1) == 1 {
+				w.WriteHeader(http.StatusBadGateway)
+				fmt.Fprint(w, `{"message": "flaky"}`)
+				return
+			}
+			ref("commit", commit)
+		case "/repos/acme/sku/git/ref/tags/annotated":
+			ref("tag", outer)
+		case "/repos/acme/sku/git/ref/tags/tree":
+			ref("tree", commit)
+		case "/repos/acme/sku/git/tags/" + outer:
+			fmt.Fprintf(w, `{"sha": %q, "tag": "annotated", "message": "m", "object": {"type": "tag", "sha": %q}}`, outer, inner)
+		case "/repos/acme/sku/git/tags/" + inner:
+			fmt.Fprintf(w, `{"sha": %q, "tag": "inner", "message": "m", "object": {"type": "commit", "sha": %q}}`, inner, commit)
+		default:
+			w.WriteHeader(http.StatusNotFound)
+			fmt.Fprint(w, `{"message": "Not Found"}`)
+		}
+	}))
+	defer srv.Close()
+	c, err := github.New(github.Options{APIURL: srv.URL, Token: token, Retries: 1, Backoff: time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	for _, tag := range []string{"light", "annotated"} {
+		if got, err := c.TagCommit(ctx, "acme/sku", tag); err != nil || got != commit {
+			t.Errorf("TagCommit(%s) = %q, %v; want %s", tag, got, err, commit)
+		}
+	}
+	if flaky.Load() != 2 {
+		t.Errorf("%d requests for the flaky tag, want 2 (one retry)", flaky.Load())
+	}
+	_, err = c.TagCommit(ctx, "acme/sku", "missing")
+	if !errors.Is(err, github.ErrNotFound) || !strings.Contains(err.Error(), `tag "missing" of acme/sku: GET `+srv.URL+`/repos/acme/sku/git/ref/tags/missing: 404 Not Found`) {
+		t.Errorf("missing tag: %v", err)
+	}
+	if _, err := c.TagCommit(ctx, "acme/sku", "tree"); err == nil || !strings.Contains(err.Error(), `names a "tree" object`) {
+		t.Errorf("tag of a tree: %v", err)
+	}
+}
+
+// TestDeleteAsset sends DELETE .../releases/assets/{id}, once; a missing
+// asset is ErrNotFound.
+func TestDeleteAsset(t *testing.T) {
+	var calls []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		calls = append(calls, r.Method+" "+r.URL.Path)
+		if r.URL.Path == "/repos/acme/sku/releases/assets/7" {
+			w.WriteHeader(http.StatusNoContent)
+			return
+		}
+		w.WriteHeader(http.StatusNotFound)
+		fmt.Fprint(w, `{"message": "Not Found"}`)
+	}))
+	defer srv.Close()
+	c, err := github.New(github.Options{APIURL: srv.URL, Token: token, Retries: 3, Backoff: time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.DeleteAsset(context.Background(), "acme/sku", 7); err != nil {
+		t.Errorf("DeleteAsset(7): %v", err)
+	}
+	if err := c.DeleteAsset(context.Background(), "acme/sku", 8); !errors.Is(err, github.ErrNotFound) || !strings.Contains(err.Error(), "deleting asset 8 of acme/sku: DELETE ") {
+		t.Errorf("DeleteAsset(8): %v", err)
+	}
+	if want := []string{"DELETE /repos/acme/sku/releases/assets/7", "DELETE /repos/acme/sku/releases/assets/8"}; !slices.Equal(calls, want) {
+		t.Errorf("calls %q, want %q", calls, want)
+	}
+}
+
+// TestReleaseTarget: Release carries target_commitish.
+func TestReleaseTarget(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprint(w, `{"id": 1, "tag_name": "v1", "target_commitish": "release/x", "draft": true}`)
+	}))
+	defer srv.Close()
+	c, err := github.New(github.Options{APIURL: srv.URL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rel, err := c.Release(context.Background(), "acme/sku", 1)
+	if err != nil || rel.Target != "release/x" {
+		t.Errorf("Release = %+v, %v; want Target release/x", rel, err)
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"github.com/ot-provisioning-exts/ot-provisioning-exts/internal/download"
@@ -79,6 +80,9 @@ type helperBin struct {
 //     lists the binaries and the digest in the lock;
 //  5. open a pull request from it into the base branch.
 func (r *Runner) PublishHelper(ctx context.Context, opts HelperOptions) error {
+	if err := r.checkRemote(ctx); err != nil {
+		return err
+	}
 	if opts.LockPath == "" {
 		opts.LockPath = helperlock.Path
 	}
@@ -513,16 +517,27 @@ func (r *Runner) helperPull(ctx context.Context, h *helperRun) error {
 // GitTokenEnv is the environment that makes git authenticate to
 // serverURL's host with token (as x-access-token), as GitHub Actions'
 // checkout does with an http.extraheader, but through git's environment:
-// the token shows in no command line and is stored in no file.
+// the token shows in no command line and is stored in no file. It adds
+// one entry to the configuration that $GIT_CONFIG_COUNT of the process's
+// environment may hold already, at the next index, keeping those.
 func GitTokenEnv(serverURL, token string) []string {
+	return gitTokenEnv(os.Getenv("GIT_CONFIG_COUNT"), serverURL, token)
+}
+
+// gitTokenEnv is GitTokenEnv with the environment's GIT_CONFIG_COUNT.
+func gitTokenEnv(count, serverURL, token string) []string {
 	u, err := url.Parse(serverURL)
 	if err != nil {
 		return nil
 	}
+	n, err := strconv.Atoi(strings.TrimSpace(count))
+	if err != nil || n < 0 {
+		n = 0 // unset (or bogus, which git would refuse): start afresh
+	}
 	basic := base64.StdEncoding.EncodeToString([]byte("x-access-token:" + token))
 	return []string{
-		"GIT_CONFIG_COUNT=1",
-		"GIT_CONFIG_KEY_0=http." + u.Scheme + "://" + u.Host + "/.extraheader",
-		"GIT_CONFIG_VALUE_0=AUTHORIZATION: basic " + basic,
+		fmt.Sprintf("GIT_CONFIG_COUNT=%d", n+1),
+		fmt.Sprintf("GIT_CONFIG_KEY_%d=http.%s://%s/.extraheader", n, u.Scheme, u.Host),
+		fmt.Sprintf("GIT_CONFIG_VALUE_%d=AUTHORIZATION: basic %s", n, basic),
 	}
 }

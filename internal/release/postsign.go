@@ -35,6 +35,9 @@ type postsign struct {
 // and upload the signed archives, record them in extras.json and tag,
 // open the pull request into the main branch.
 func (r *Runner) Postsign(ctx context.Context) error {
+	if err := r.checkRemote(ctx); err != nil {
+		return err
+	}
 	p := &postsign{}
 	if err := r.postsignSetup(ctx, p); err != nil {
 		return err

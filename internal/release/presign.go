@@ -40,6 +40,9 @@ type presign struct {
 
 // Presign runs steps 1-3: tag, build and publish, release branch.
 func (r *Runner) Presign(ctx context.Context) error {
+	if err := r.checkRemote(ctx); err != nil {
+		return err
+	}
 	p := &presign{set: r.cfg.Artifacts}
 	if len(p.set) == 0 {
 		return errors.New("presign needs the artifacts to release")

@@ -130,13 +130,13 @@ func TestFlags(t *testing.T) {
 	// Another remote name, main branch, settings, extras and state paths.
 	w.git(w.work, "remote", "rename", "origin", "upstream")
 	w.git(w.work, "branch", "-m", "main", "trunk")
-	w.git(w.work, "push", "--quiet", "upstream", "trunk")
+	w.git(w.work, "push", "--quiet", w.remote, "trunk")
 	w.git(w.remote, "symbolic-ref", "HEAD", "refs/heads/trunk")
 	w.git(w.remote, "branch", "-D", "main")
 	w.git(w.work, "mv", "release/artifacts.json", "cfg.json")
 	w.git(w.work, "mv", "skus/extras.json", "skus/other.json")
 	w.git(w.work, "commit", "--quiet", "-m", "move things")
-	w.git(w.work, "push", "--quiet", "upstream", "trunk")
+	w.git(w.work, "push", "--quiet", w.remote, "trunk")
 	elsewhere := t.TempDir()
 	flags := []string{
 		"-C", w.work, "-config", "cfg.json", "-extras", "skus/other.json", "-state", "meta/run.json",

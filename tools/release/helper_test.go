@@ -6,6 +6,7 @@ import (
 	"crypto/tls"
 	"encoding/base64"
 	"encoding/hex"
+	"encoding/pem"
 	"fmt"
 	"net/http"
 	"os"
@@ -55,7 +56,7 @@ func helperWorld(t *testing.T) (w *world, digest, tag string) {
 	w.write(filepath.Join(w.work, helperlock.Path), string(lock.Encode()))
 	w.git(w.work, "add", ".")
 	w.git(w.work, "commit", "--quiet", "-m", "the helper")
-	w.git(w.work, "push", "--quiet", "origin", "main")
+	w.git(w.work, "push", "--quiet", w.remote, "main")
 	return w, digest, release.HelperTag(digest)
 }
 
@@ -65,7 +66,14 @@ func helperWorld(t *testing.T) (w *world, digest, tag string) {
 func (w *world) httpsGitHub() {
 	gh := githubtest.Start(&tls.Config{})
 	w.t.Cleanup(gh.Close)
-	gh.Token, gh.TagExists, gh.BranchExists = w.gh.Token, w.gh.TagExists, w.gh.BranchExists
+	gh.Token = w.gh.Token
+	gh.AddRepository(testRepo, w.remote)
+	// git trusts the server's certificate through the checkout's
+	// configuration.
+	ca := filepath.Join(w.dir, "github-ca.pem")
+	w.write(ca, string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: gh.Certificate().Raw})))
+	w.git(w.work, "config", "http.sslCAInfo", ca)
+	w.git(w.work, "remote", "set-url", "origin", gh.GitURL(testRepo))
 	w.gh = gh
 	tr := gh.Client().Transport.(*http.Transport).Clone()
 	tr.DisableCompression = true
@@ -183,9 +191,9 @@ func TestHelperPublish(t *testing.T) {
 
 	// Merged: the lock lists these sources' binaries; nothing to do, not
 	// even a build.
-	w.git(w.work, "fetch", "--quiet", "origin", branch)
+	w.git(w.work, "fetch", "--quiet", w.remote, branch)
 	w.git(w.work, "merge", "--quiet", "--ff-only", "FETCH_HEAD")
-	w.git(w.work, "push", "--quiet", "origin", "main")
+	w.git(w.work, "push", "--quiet", w.remote, "main")
 	r = w.helper()
 	if r.code != 0 || !strings.Contains(r.stdout, "for every platform; nothing to do") || strings.Contains(r.stdout, "step 2") {
 		t.Errorf("after the merge: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
@@ -229,7 +237,7 @@ func TestHelperRefuses(t *testing.T) {
 	// The tag, at a commit with other sources (here: none).
 	w, digest, tag := helperWorld(t)
 	w.git(w.work, "tag", tag, "HEAD~1")
-	w.git(w.work, "push", "--quiet", "origin", "refs/tags/"+tag)
+	w.git(w.work, "push", "--quiet", w.remote, "refs/tags/"+tag)
 	r = w.helper()
 	if r.code != exitFail || !strings.Contains(r.stderr, "helper step 3 (release): tag "+tag+" is at ") || len(w.gh.Releases()) != 0 {
 		t.Errorf("tag elsewhere: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)

@@ -17,7 +17,7 @@
 // pull request into main. Both resume after a failure; -dry-run shows
 // every step without changing anything, with no network if need be.
 //
-//	bazel run //tools:release -- helper -repo owner/name
+//	bazel run //tools:release -- helper
 //
 // helper publishes the fetch-time helper's prebuilt binaries: it
 // cross-compiles tools/extras_helper reproducibly for every platform of
@@ -118,12 +118,20 @@ GitHub, and with it it also reads what exists. It rehearses the builds:
 bazel query checks every label in the OpenTitan checkout and bazel cquery
 names each archive, but nothing is built or tested.
 
-The GitHub token comes from $GITHUB_TOKEN only and is never printed.
-$GITHUB_REPOSITORY, $GITHUB_API_URL and $GITHUB_SERVER_URL (set in GitHub
-Actions) are the defaults of -repo, -api-url and -server-url.
+The GitHub repository (-repo) is $GITHUB_REPOSITORY (set in GitHub
+Actions), else the one that the push URL of -remote (origin) names, such as
+https://github.com/lowRISC/ot-sku.git or git@github.com:lowRISC/ot-sku.git;
+a run whose -remote is another repository than -repo (a fork) is refused
+before it changes anything. $GITHUB_API_URL and $GITHUB_SERVER_URL are the
+defaults of -api-url and -server-url.
+
+The GitHub token comes from $GITHUB_TOKEN only and is never printed. git
+(ls-remote, fetch, push) gets it too, through its environment, never on a
+command line or in a file; -git-token=false leaves git to its own
+credentials.
 
 Examples:
-  bazel run //tools:release -- helper -repo owner/name -dry-run
+  bazel run //tools:release -- helper -dry-run
   bazel run //tools:release -- presign -opentitan ~/opentitan -dry-run
   bazel run //tools:release -- presign -opentitan ~/opentitan -artifacts perso,rom_ext
   git switch release/perso_rom_ext_20260513_rc00 && git pull --ff-only
@@ -230,7 +238,6 @@ Examples:
 		flags: func(o *options, fs *flag.FlagSet) {
 			fs.StringVar(&o.goCmd, "go", "go", "the go `command` that gets the lock's Go version (GOTOOLCHAIN=go<go_version>: itself if it is that version, else downloaded from the Go module proxy)")
 			fs.StringVar(&o.lock, "lock", helperlock.Path, "the helper's lock `file`, relative to the checkout")
-			fs.BoolVar(&o.gitToken, "git-token", false, "authenticate git (ls-remote, fetch, push) to -server-url with $GITHUB_TOKEN, passed in git's environment (never on a command line, stored nowhere), for a checkout that keeps no credentials, such as the workflow's")
 		},
 		run: func(ctx context.Context, r *release.Runner, o *options) error {
 			return r.PublishHelper(ctx, release.HelperOptions{LockPath: filepath.ToSlash(o.lock), Go: o.goCmd})
@@ -263,9 +270,10 @@ main that changes the helper's sources or the lock):
 Run it again after a failure: it resumes, reusing what exists.
 
 Examples:
-  release helper -repo owner/name -dry-run
-  release helper -repo owner/name
-  release helper -repo owner/name -go ~/sdk/go1.26.8/bin/go
+  release helper -dry-run
+  release helper
+  release helper -go ~/sdk/go1.26.8/bin/go
+  release helper -repo lowRISC/ot-sku -remote upstream
 `,
 	},
 }
@@ -298,7 +306,7 @@ type options struct {
 	deadline time.Duration // -deadline, for each download
 
 	goCmd, lock string // helper's -go and -lock
-	gitToken    bool   // helper's -git-token
+	gitToken    bool   // -git-token
 }
 
 // listFlag is a repeatable flag.
@@ -326,8 +334,9 @@ func (o *options) register(cmd *command, fs *flag.FlagSet, e *env) {
 	}
 	fs.BoolVar(&o.dryRun, "dry-run", false, "print every step, change nothing (no tag, build, test, release, upload, commit, push or pull request); Bazel only queries the labels and archives; works without GitHub")
 	fs.StringVar(&o.dir, "C", "", "this checkout, where git runs (default: $BUILD_WORKSPACE_DIRECTORY under bazel run, else the current directory)")
-	fs.StringVar(&o.repo, "repo", e.getenv("GITHUB_REPOSITORY"), "the GitHub repository as `owner/name` (default: $GITHUB_REPOSITORY)")
-	fs.StringVar(&o.remote, "remote", "origin", "the git `remote` of that repository")
+	fs.StringVar(&o.repo, "repo", e.getenv("GITHUB_REPOSITORY"), "the GitHub repository as `owner/name` (default: $GITHUB_REPOSITORY, else the repository that -remote's push URL names on -server-url's host)")
+	fs.StringVar(&o.remote, "remote", "origin", "the git `remote` of that repository, where tags and branches are pushed; its push URL must name -repo")
+	fs.BoolVar(&o.gitToken, "git-token", true, "authenticate git (ls-remote, fetch, push) to -server-url with $GITHUB_TOKEN, passed in git's environment (never on a command line, stored nowhere); -git-token=false leaves git to its own credentials")
 	fs.StringVar(&o.base, "base", "main", "the main `branch`, which the final pull request targets")
 	fs.StringVar(&o.apiURL, "api-url", e.getenv("GITHUB_API_URL"), "the GitHub REST API base `URL` (default: $GITHUB_API_URL, else "+github.DefaultAPIURL+")")
 	fs.StringVar(&o.uploadURL, "upload-url", "", "the base `URL` for asset uploads if a release names none (default: uploads.github.com for github.com)")
@@ -465,10 +474,7 @@ func (o *options) runner(ctx context.Context, cmd *command, e *env, token string
 	if o.rc < -1 || o.rc > 99 {
 		return nil, usagef("-rc must be between 0 and 99")
 	}
-	if _, _, ok := github.SplitRepository(o.repo); !ok {
-		if o.repo == "" {
-			return nil, usagef("-repo is required (owner/name), or set $GITHUB_REPOSITORY")
-		}
+	if _, _, ok := github.SplitRepository(o.repo); !ok && o.repo != "" {
 		return nil, usagef("-repo %q is not of the form owner/name", o.repo)
 	}
 	if o.opentitan == "" && !cmd.helper {
@@ -541,11 +547,21 @@ func (o *options) runner(ctx context.Context, cmd *command, e *env, token string
 	if err != nil {
 		return nil, err
 	}
-	if o.gitToken && token != "" {
-		serverURL := o.serverURL
-		if serverURL == "" {
-			serverURL = "https://github.com"
+	serverURL := o.serverURL
+	if serverURL == "" {
+		serverURL = "https://github.com"
+	}
+	if o.repo == "" {
+		// Not given, not in $GITHUB_REPOSITORY: the remote's.
+		pushURL, err := repo.PushURL(ctx, o.remote)
+		if err == nil {
+			o.repo, _ = release.RepositoryFromURL(pushURL, serverURL)
 		}
+		if o.repo == "" {
+			return nil, usagef("-repo is required: $GITHUB_REPOSITORY is not set and the push URL of remote %s names no repository on %s (such as %s/OWNER/NAME.git); pass it, such as -repo lowRISC/ot-sku", o.remote, serverURL, serverURL)
+		}
+	}
+	if o.gitToken && token != "" {
 		repo.Env = append(repo.Env, release.GitTokenEnv(serverURL, token)...)
 	}
 	var client *http.Client

@@ -171,8 +171,10 @@ func TestDryRun(t *testing.T) {
 		}
 	}
 
-	// Offline: GitHub unreachable, the remote gone. The same steps, and
-	// the run says what it could not read.
+	// Offline: GitHub unreachable, and so the remote (a remote of the
+	// repository on that GitHub). The same steps, and the run says what
+	// it could not read.
+	w.git(w.work, "remote", "add", "nowhere", "https://127.0.0.1:1/"+testRepo+".git")
 	offline := w.runEnv(w.work, nil, "presign", "-dry-run", "-repo", testRepo, "-api-url", "https://127.0.0.1:1/api/v3/", "-server-url", "https://127.0.0.1:1",
 		"-opentitan", w.ot, "-bazel", w.bazel, "-remote", "nowhere", "-retries", "0", "-timeout", "2s")
 	if offline.code != 0 {
@@ -411,7 +413,7 @@ func TestSignatureChecks(t *testing.T) {
 	w.git(w.work, "commit", "--quiet", "-am", "break the signatures")
 	w.git(w.work, "add", ".")
 	w.git(w.work, "commit", "--quiet", "-m", "stray")
-	w.git(w.work, "push", "--quiet", "origin", branch)
+	w.git(w.work, "push", "--quiet", w.remote, branch)
 	mutations, log := w.gh.Mutations(), w.bazelLog()
 	r := w.run("postsign")
 	for _, s := range []string{
@@ -427,7 +429,7 @@ func TestSignatureChecks(t *testing.T) {
 	w.write(filepath.Join(w.work, "skus/open/signatures/perso/perso.spx_sig"), "spx_sig(fixed)\n")
 	w.git(w.work, "rm", "--quiet", "skus/open/signatures/perso/old.ecdsa_sig")
 	w.git(w.work, "commit", "--quiet", "-am", "fix perso")
-	w.git(w.work, "push", "--quiet", "origin", branch)
+	w.git(w.work, "push", "--quiet", w.remote, branch)
 	r = w.run("postsign")
 	if r.code != exitFail || !strings.Contains(r.stderr, "missing (not committed on "+branch+"): skus/open/signatures/rom_ext/rom_ext.spx_sig") {
 		t.Errorf("postsign with rom_ext.spx_sig missing: exit %d\n%s", r.code, r.stderr)
@@ -435,7 +437,7 @@ func TestSignatureChecks(t *testing.T) {
 	w.write(filepath.Join(w.work, "skus/open/signatures/rom_ext/rom_ext.spx_sig"), "BAD\n")
 	w.git(w.work, "add", ".")
 	w.git(w.work, "commit", "--quiet", "-m", "a wrong signature")
-	w.git(w.work, "push", "--quiet", "origin", branch)
+	w.git(w.work, "push", "--quiet", w.remote, branch)
 	r = w.run("postsign")
 	if r.code != exitFail || !strings.Contains(r.stderr, "the signature tests fail") || !strings.Contains(r.stderr, "rom_ext.spx_sig is not a valid signature") {
 		t.Errorf("postsign with a wrong signature: exit %d\n%s", r.code, r.stderr)
@@ -445,7 +447,7 @@ func TestSignatureChecks(t *testing.T) {
 	}
 	w.write(filepath.Join(w.work, "skus/open/signatures/rom_ext/rom_ext.spx_sig"), "spx_sig(good)\n")
 	w.git(w.work, "commit", "--quiet", "-am", "fix rom_ext")
-	w.git(w.work, "push", "--quiet", "origin", branch)
+	w.git(w.work, "push", "--quiet", w.remote, branch)
 	w.postsign()
 }
 
@@ -464,7 +466,7 @@ func TestDryRunMissingLabel(t *testing.T) {
 	w.write(filepath.Join(w.work, "release", "good.json"), testSettings)
 	w.git(w.work, "add", "release")
 	w.git(w.work, "commit", "--quiet", "-m", "labels OpenTitan lacks")
-	w.git(w.work, "push", "--quiet", "origin", "main")
+	w.git(w.work, "push", "--quiet", w.remote, "main")
 	// The fake bazel knows the new release label, not the others.
 	w.write(filepath.Join(w.bazelDir, "known-labels"), "@provisioning_exts//open/rom_ext:rom_ext_release_v2\n")
 

@@ -103,6 +103,7 @@ func TestTokenFromAPI(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t)
 	proxy := tokenProxy(t, w.gh.URL(), testToken)
+	w.git(w.work, "remote", "set-url", "origin", proxy.URL+"/"+testRepo+".git") // git goes through the proxy too
 	common := w.common()
 	for i, a := range common {
 		switch a {

@@ -52,6 +52,9 @@ func TestMain(m *testing.M) {
 	} {
 		os.Setenv(k, v)
 	}
+	// The tests' git trusts the fake GitHub's certificate through the
+	// checkout's http.sslCAInfo, which this variable would override.
+	os.Unsetenv("GIT_SSL_CAINFO")
 	code := m.Run()
 	removeFixture()
 	os.Exit(code)
@@ -119,8 +122,12 @@ func newWorld(t *testing.T) *world {
 
 	w.gh = githubtest.New(t)
 	w.gh.Token = testToken
-	w.gh.TagExists = func(repo, tag string) bool { return w.remoteRef("refs/tags/"+tag) != "" }
-	w.gh.BranchExists = func(repo, branch string) bool { return w.remoteRef("refs/heads/"+branch) != "" }
+	w.gh.AddRepository(testRepo, w.remote)
+	// The maintainer's checkout pushes to the fake over git's smart HTTP,
+	// which wants the token as GitHub does: every run proves that the
+	// tool hands it to git. The harness's own git commands use the bare
+	// repository's path.
+	w.git(w.work, "remote", "set-url", "origin", w.gh.GitURL(testRepo))
 	return w
 }
 

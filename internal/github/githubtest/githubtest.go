@@ -1,36 +1,85 @@
 // Package githubtest is a fake GitHub for tests: a loopback HTTP (or, with
 // [Start], HTTPS) server that implements the REST endpoints package github
-// uses, answering in the shapes GitHub documents, and serves uploaded
-// assets back at their browser_download_url.
+// uses, answering in the shapes GitHub documents, serves uploaded assets
+// back at their browser_download_url, and serves the git repositories
+// registered with [Server.AddRepository] over git's smart HTTP protocol.
 //
 // Endpoints (the API lives under /api/v3/, uploads under /api/uploads/, as
 // on GitHub Enterprise):
 //
-//	GET   /api/v3/repos/{owner}/{repo}/releases                 list (drafts included)
-//	POST  /api/v3/repos/{owner}/{repo}/releases                 create
-//	GET   /api/v3/repos/{owner}/{repo}/releases/tags/{tag}      published releases only
-//	GET   /api/v3/repos/{owner}/{repo}/releases/{id}
-//	PATCH /api/v3/repos/{owner}/{repo}/releases/{id}            edit (publish a draft)
-//	GET   /api/v3/repos/{owner}/{repo}/releases/{id}/assets
-//	POST  /api/uploads/repos/{owner}/{repo}/releases/{id}/assets?name=NAME
-//	GET   /api/v3/repos/{owner}/{repo}/pulls?state=&head=&base=
-//	POST  /api/v3/repos/{owner}/{repo}/pulls
-//	GET   /{owner}/{repo}/releases/download/{tag}/{name}        the asset bytes (published releases)
+//	GET    /api/v3/repos/{owner}/{repo}/releases                 list (drafts included)
+//	POST   /api/v3/repos/{owner}/{repo}/releases                 create
+//	GET    /api/v3/repos/{owner}/{repo}/releases/tags/{tag}      published releases only
+//	GET    /api/v3/repos/{owner}/{repo}/releases/{id}
+//	PATCH  /api/v3/repos/{owner}/{repo}/releases/{id}            edit (publish a draft)
+//	GET    /api/v3/repos/{owner}/{repo}/releases/{id}/assets
+//	DELETE /api/v3/repos/{owner}/{repo}/releases/assets/{id}
+//	POST   /api/uploads/repos/{owner}/{repo}/releases/{id}/assets?name=NAME
+//	GET    /api/v3/repos/{owner}/{repo}/git/ref/{tags|heads}/{name}
+//	GET    /api/v3/repos/{owner}/{repo}/git/matching-refs/{tags|heads}/{prefix}
+//	GET    /api/v3/repos/{owner}/{repo}/git/tags/{sha}           an annotated tag object
+//	GET    /api/v3/repos/{owner}/{repo}/pulls?state=&head=&base=
+//	POST   /api/v3/repos/{owner}/{repo}/pulls
+//	GET    /{owner}/{repo}/releases/download/{tag}/{name}        the asset bytes (published releases)
+//	GET    /{owner}/{repo}.git/info/refs?service=...             git (also without .git)
+//	POST   /{owner}/{repo}.git/git-upload-pack, .../git-receive-pack
+//
+// Repositories: every API call names a repository registered with
+// [Server.AddRepository] (a bare git repository on disk), else it gets 404,
+// as for a repository that does not exist. Tags and branches are that
+// repository's refs: git pushes through [Server.GitURL] (or to the bare
+// directory itself) are what the API sees. When [Server.Token] is set, git
+// requests, fetches as well as pushes, need HTTP Basic authentication with
+// the token as the password (any user name, such as GitHub Actions'
+// x-access-token), or get 401 with WWW-Authenticate: Basic realm="GitHub",
+// as a private repository's do.
+//
+// Releases behave as GitHub documents for POST and PATCH .../releases:
+// creating a published release, or publishing a draft, whose tag does not
+// exist creates the tag (a lightweight ref) at target_commitish, a branch
+// name or a commit SHA, or at the default branch (the bare repository's
+// HEAD) when target_commitish is empty; an unknown target_commitish is 422
+// (Validation Failed, field target_commitish). A draft creates no tag
+// until it is published. Tests of a tool that must push its tags itself
+// therefore check the tag's commit, not only that it exists.
 //
 // Like GitHub, it refuses a second release for a tag and a second asset of
-// a name (422, code already_exists), and a second open pull request for a
-// head and base. Unlike GitHub, it never creates a git tag: publishing a
-// release whose tag [Server.TagExists] says is missing fails with 422, so
-// that tests catch a tool that relies on GitHub creating tags.
+// a name (422, code already_exists), a second open pull request for a
+// head and base, and a pull request from or into a missing branch.
 //
-// [Server.Fail] injects failures: the Nth request matching a method and
-// path fails with a status, optionally after its effect was applied (a lost
-// response).
+// [Server.Fail] injects failures into API, upload and download requests:
+// the Nth request matching a method and path fails with a status,
+// optionally after its effect was applied (a lost response).
+//
+// # Where it simplifies
+//
+//   - Permissions are one token that may do everything; there are no
+//     scopes, no 403s, no rate limits, and downloads are public.
+//   - One token for the API (Bearer) and git (Basic password); GitHub
+//     also takes "token X" and app installation tokens, not modelled.
+//   - Pagination: lists come in one page, whatever per_page says.
+//   - Pull requests: only head branches of the same repository (no forks),
+//     no merging through the API ([Server.SetPullState] stands for it),
+//     no mergeability, reviews or checks. Merging does not change the
+//     repository's refs.
+//   - Git requests are not subject to [Server.Fail] rules and are not in
+//     [Server.Calls] (see [Server.GitCalls]); protected branches, rulesets
+//     and tag protection are not modelled (a pre-receive hook in the bare
+//     repository can stand for them).
+//   - Release edits take draft, prerelease, name, body and
+//     target_commitish; renaming a release's tag is not supported.
+//   - Tags created for a release are lightweight, as GitHub's are; the
+//     API's git database endpoints cover refs and tag objects only (no
+//     commits, trees or blobs) and answer without verification data.
+//   - API handlers run short git plumbing commands (rev-parse, cat-file,
+//     update-ref) while holding the server's lock; git http-backend runs
+//     without it.
 package githubtest
 
 import (
 	"crypto/sha256"
 	"crypto/tls"
+	"crypto/x509"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -38,6 +87,8 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os/exec"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -51,16 +102,13 @@ type Server struct {
 	srv *httptest.Server
 
 	// Token, if not "", must be sent as "Bearer <Token>" with every API
-	// request (not with downloads, which are public).
+	// request (not with downloads, which are public), and as the password
+	// of HTTP Basic authentication with every git request.
 	Token string
-	// TagExists, if not nil, reports whether the git tag exists in
-	// repository; publishing a release for a missing tag then fails.
-	TagExists func(repository, tag string) bool
-	// BranchExists, if not nil, reports whether a branch exists; opening
-	// a pull request from or into a missing branch then fails.
-	BranchExists func(repository, branch string) bool
 
 	mu        sync.Mutex
+	repos     map[string]string // "owner/name" -> bare repository
+	gitCalls  []Call
 	nextID    int64
 	releases  []*release
 	pulls     []*pull
@@ -117,6 +165,7 @@ type pull struct {
 	Body       string
 	Head, Base string
 	State      string
+	Merged     time.Time
 }
 
 // New starts a plain HTTP server that is closed when the test ends.
@@ -133,7 +182,7 @@ func New(t testing.TB) *Server {
 // UploadURL, and the url, upload_url and browser_download_url fields of
 // its answers) then uses https. The caller must call [Server.Close].
 func Start(tlsConfig *tls.Config) *Server {
-	s := &Server{nextID: 1}
+	s := &Server{nextID: 1, repos: map[string]string{}}
 	s.srv = httptest.NewUnstartedServer(http.HandlerFunc(s.serve))
 	if tlsConfig == nil {
 		s.srv.Start()
@@ -151,6 +200,10 @@ func (s *Server) Close() { s.srv.Close() }
 // the certificate the server presents.
 func (s *Server) Client() *http.Client { return s.srv.Client() }
 
+// Certificate is the certificate the server presents over HTTPS (for
+// git's http.sslCAInfo), nil for plain HTTP.
+func (s *Server) Certificate() *x509.Certificate { return s.srv.Certificate() }
+
 // URL is the server's base URL, which stands for https://github.com.
 func (s *Server) URL() string { return s.srv.URL }
 
@@ -159,6 +212,30 @@ func (s *Server) APIURL() string { return s.srv.URL + "/api/v3/" }
 
 // UploadURL is the base URL for uploads, ending in "/".
 func (s *Server) UploadURL() string { return s.srv.URL + "/api/uploads/" }
+
+// AddRepository registers the bare git repository bareDir as repository
+// ("owner/name"): the API serves its releases, pull requests, tags and
+// branches, and git reaches it at [Server.GitURL].
+func (s *Server) AddRepository(repository, bareDir string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.repos[repository] = bareDir
+}
+
+// GitURL is the URL git clones, fetches and pushes repository at:
+// URL()/owner/name.git.
+func (s *Server) GitURL(repository string) string {
+	return s.srv.URL + "/" + repository + ".git"
+}
+
+// GitCalls returns the git requests received so far (not in
+// [Server.Calls]); Status is 401 or 404 for a request refused, 0 for one
+// handed to git http-backend.
+func (s *Server) GitCalls() []Call {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.gitCalls)
+}
 
 // Fail adds a failure rule.
 func (s *Server) Fail(r Rule) {
@@ -181,8 +258,9 @@ func (s *Server) Calls() []Call {
 	return slices.Clone(s.calls)
 }
 
-// Mutations counts the requests that changed something (created a
-// release, an asset or a pull request, or edited a release).
+// Mutations counts the API requests that changed something (created a
+// release, an asset or a pull request, edited a release or deleted an
+// asset). Git pushes are not counted.
 func (s *Server) Mutations() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -234,7 +312,8 @@ type PullInfo struct {
 	Title      string
 	Body       string
 	Head, Base string
-	State      string
+	State      string // "open" or "closed"
+	Merged     bool   // closed by merging
 }
 
 // Pulls returns the pull requests, oldest first.
@@ -243,19 +322,28 @@ func (s *Server) Pulls() []PullInfo {
 	defer s.mu.Unlock()
 	var out []PullInfo
 	for _, p := range s.pulls {
-		out = append(out, PullInfo{Number: p.Number, Repository: p.Repository, Title: p.Title, Body: p.Body, Head: p.Head, Base: p.Base, State: p.State})
+		out = append(out, PullInfo{Number: p.Number, Repository: p.Repository, Title: p.Title, Body: p.Body, Head: p.Head, Base: p.Base, State: p.State, Merged: !p.Merged.IsZero()})
 	}
 	return out
 }
 
-// SetPullState sets the state ("open" or "closed") of pull request n, as
-// a maintainer merging or closing it would.
+// SetPullState sets the state of pull request n, as a maintainer would:
+// "open", "closed", or "merged" (closed, with merged_at set). It does not
+// change the repository's branches. Another state panics.
 func (s *Server) SetPullState(n int, state string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	var merged time.Time
+	switch state {
+	case "open", "closed":
+	case "merged":
+		state, merged = "closed", time.Now().UTC().Truncate(time.Second)
+	default:
+		panic(fmt.Sprintf("githubtest: SetPullState(%d, %q): the state is open, closed or merged", n, state))
+	}
 	for _, p := range s.pulls {
 		if p.Number == n {
-			p.State = state
+			p.State, p.Merged = state, merged
 		}
 	}
 }
@@ -274,6 +362,10 @@ type response struct {
 }
 
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
+	if repo, root, ok := gitPath(r.URL.Path); ok {
+		s.serveGit(w, r, repo, root)
+		return
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var rule *Rule
@@ -359,18 +451,23 @@ func (s *Server) route(r *http.Request) response {
 			return notFound()
 		}
 		repo := parts[0] + "/" + parts[1]
+		if s.repos[repo] == "" {
+			return notFound()
+		}
 		parts = parts[2:]
 		switch {
 		case parts[0] == "releases":
 			return s.releasesAPI(r, repo, parts[1:])
 		case parts[0] == "pulls" && len(parts) == 1:
 			return s.pullsAPI(r, repo)
+		case parts[0] == "git" && r.Method == http.MethodGet:
+			return s.gitAPI(repo, parts[1:])
 		}
 		return notFound()
 	}
 	// /{owner}/{repo}/releases/download/{tag}/{name}
 	parts := strings.Split(strings.TrimPrefix(p, "/"), "/")
-	if r.Method == http.MethodGet && len(parts) == 6 && parts[2] == "releases" && parts[3] == "download" {
+	if r.Method == http.MethodGet && len(parts) == 6 && parts[2] == "releases" && parts[3] == "download" && s.repos[parts[0]+"/"+parts[1]] != "" {
 		return s.download(parts[0]+"/"+parts[1], parts[4], parts[5])
 	}
 	return notFound()
@@ -391,6 +488,8 @@ func (s *Server) releasesAPI(r *http.Request, repo string, parts []string) respo
 		return response{status: http.StatusOK, body: out}
 	case len(parts) == 0 && r.Method == http.MethodPost:
 		return s.createRelease(r, repo)
+	case len(parts) == 2 && parts[0] == "assets" && r.Method == http.MethodDelete:
+		return s.deleteAsset(repo, parts[1])
 	case len(parts) == 2 && parts[0] == "tags" && r.Method == http.MethodGet:
 		for _, rel := range s.releases {
 			if rel.Repository == repo && rel.Tag == parts[1] && !rel.Draft {
@@ -451,8 +550,15 @@ func (s *Server) createRelease(r *http.Request, repo string) response {
 			return errorBody(http.StatusUnprocessableEntity, "Validation Failed", map[string]string{"resource": "Release", "code": "already_exists", "field": "tag_name"})
 		}
 	}
-	if !in.Draft && s.TagExists != nil && !s.TagExists(repo, in.TagName) {
-		return tagMissing(in.TagName)
+	if !s.refExists(repo, "refs/tags/"+in.TagName) && in.TargetCommitish != "" {
+		if _, ok := s.resolveTarget(repo, in.TargetCommitish); !ok {
+			return badTarget()
+		}
+	}
+	if !in.Draft {
+		if resp, ok := s.createTag(repo, in.TagName, in.TargetCommitish); !ok {
+			return resp
+		}
 	}
 	now := time.Now().UTC().Truncate(time.Second)
 	rel := &release{
@@ -467,11 +573,78 @@ func (s *Server) createRelease(r *http.Request, repo string) response {
 	return response{status: http.StatusCreated, body: s.releaseJSON(rel)}
 }
 
-func tagMissing(tag string) response {
-	return errorBody(http.StatusUnprocessableEntity, "Validation Failed", map[string]string{
-		"resource": "Release", "code": "custom", "field": "tag_name",
-		"message": fmt.Sprintf("tag %s does not exist (the fake GitHub does not create tags; push the tag first)", tag),
-	})
+func badTarget() response {
+	return errorBody(http.StatusUnprocessableEntity, "Validation Failed", map[string]string{"resource": "Release", "code": "invalid", "field": "target_commitish"})
+}
+
+// createTag creates tag in repo at target (a branch or a commit; "" is the
+// default branch) if it does not exist, as GitHub does when it publishes a
+// release. It reports false with the answer if it cannot.
+func (s *Server) createTag(repo, tag, target string) (response, bool) {
+	if s.refExists(repo, "refs/tags/"+tag) {
+		return response{}, true
+	}
+	commit, ok := s.resolveTarget(repo, target)
+	if !ok {
+		return badTarget(), false
+	}
+	if !validRefName("refs/tags/" + tag) {
+		return errorBody(http.StatusUnprocessableEntity, "Validation Failed", map[string]string{"resource": "Release", "code": "invalid", "field": "tag_name"}), false
+	}
+	if _, err := s.git(repo, "update-ref", "refs/tags/"+tag, commit, ""); err != nil {
+		return errorBody(http.StatusInternalServerError, "creating the tag: "+err.Error()), false
+	}
+	return response{}, true
+}
+
+// resolveTarget returns the commit of target_commitish: a branch, a
+// commit SHA, or "" for the default branch.
+func (s *Server) resolveTarget(repo, target string) (string, bool) {
+	switch {
+	case target == "":
+		head, err := s.git(repo, "symbolic-ref", "HEAD")
+		if err != nil {
+			return "", false
+		}
+		return s.commitOf(repo, head)
+	case s.refExists(repo, "refs/heads/"+target):
+		return s.commitOf(repo, "refs/heads/"+target)
+	case fullSHA.MatchString(target):
+		return s.commitOf(repo, target)
+	}
+	return "", false
+}
+
+var fullSHA = regexp.MustCompile(`^[0-9a-f]{40}([0-9a-f]{24})?$`)
+
+// validRefName reports whether git accepts ref as a ref name.
+func validRefName(ref string) bool {
+	return exec.Command("git", "check-ref-format", ref).Run() == nil
+}
+
+// git runs git plumbing in the bare repository of repo and returns its
+// trimmed output.
+func (s *Server) git(repo string, args ...string) (string, error) {
+	cmd := exec.Command("git", append([]string{"--git-dir=" + s.repos[repo]}, args...)...)
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		return "", fmt.Errorf("git %s: %v: %s", strings.Join(args, " "), err, strings.TrimSpace(stderr.String()))
+	}
+	return strings.TrimSpace(string(out)), nil
+}
+
+// refExists reports whether the repository has ref.
+func (s *Server) refExists(repo, ref string) bool {
+	_, err := s.git(repo, "rev-parse", "--verify", "--quiet", ref)
+	return err == nil
+}
+
+// commitOf returns the commit that rev names, peeled.
+func (s *Server) commitOf(repo, rev string) (string, bool) {
+	out, err := s.git(repo, "rev-parse", "--verify", "--quiet", rev+"^{commit}")
+	return out, err == nil && out != ""
 }
 
 func (s *Server) editRelease(r *http.Request, rel *release) response {
@@ -480,22 +653,33 @@ func (s *Server) editRelease(r *http.Request, rel *release) response {
 		Prerelease *bool   `json:"prerelease"`
 		Name       *string `json:"name"`
 		Body       *string `json:"body"`
+		Target     *string `json:"target_commitish"`
 	}
 	if err := json.NewDecoder(r.Body).Decode(&in); err != nil {
 		return errorBody(http.StatusBadRequest, "Problems parsing JSON")
 	}
-	if in.Draft != nil && !*in.Draft && rel.Draft {
-		if s.TagExists != nil && !s.TagExists(rel.Repository, rel.Tag) {
-			return tagMissing(rel.Tag)
+	target := rel.Target
+	if in.Target != nil {
+		target = *in.Target
+		if target != "" && !s.refExists(rel.Repository, "refs/tags/"+rel.Tag) {
+			if _, ok := s.resolveTarget(rel.Repository, target); !ok {
+				return badTarget()
+			}
 		}
+	}
+	if in.Draft != nil && !*in.Draft && rel.Draft {
 		for _, o := range s.releases {
 			if o != rel && o.Repository == rel.Repository && o.Tag == rel.Tag && !o.Draft {
 				return errorBody(http.StatusUnprocessableEntity, "Validation Failed", map[string]string{"resource": "Release", "code": "already_exists", "field": "tag_name"})
 			}
 		}
+		if resp, ok := s.createTag(rel.Repository, rel.Tag, target); !ok {
+			return resp
+		}
 		rel.Draft = false
 		rel.Published = time.Now().UTC().Truncate(time.Second)
 	}
+	rel.Target = target
 	if in.Prerelease != nil {
 		rel.Prerelease = *in.Prerelease
 	}
@@ -536,6 +720,26 @@ func (s *Server) upload(r *http.Request, repo, id string) response {
 	return response{status: http.StatusCreated, body: s.assetJSON(rel, a)}
 }
 
+func (s *Server) deleteAsset(repo, id string) response {
+	n, err := strconv.ParseInt(id, 10, 64)
+	if err != nil {
+		return notFound()
+	}
+	for _, rel := range s.releases {
+		if rel.Repository != repo {
+			continue
+		}
+		for i, a := range rel.Assets {
+			if a.ID == n {
+				rel.Assets = slices.Delete(rel.Assets, i, i+1)
+				s.mutations++
+				return response{status: http.StatusNoContent}
+			}
+		}
+	}
+	return notFound()
+}
+
 func (s *Server) download(repo, tag, name string) response {
 	for _, rel := range s.releases {
 		if rel.Repository != repo || rel.Draft || rel.Tag != tag {
@@ -559,8 +763,12 @@ func (s *Server) pullsAPI(r *http.Request, repo string) response {
 	case http.MethodGet:
 		q := r.URL.Query()
 		state := q.Get("state")
-		if state == "" {
+		switch state {
+		case "":
 			state = "open"
+		case "open", "closed", "all":
+		default:
+			return errorBody(http.StatusUnprocessableEntity, "Validation Failed", map[string]string{"resource": "PullRequest", "code": "invalid", "field": "state"})
 		}
 		out := []any{}
 		for i := len(s.pulls) - 1; i >= 0; i-- {
@@ -584,11 +792,9 @@ func (s *Server) pullsAPI(r *http.Request, repo string) response {
 		if err := json.NewDecoder(r.Body).Decode(&in); err != nil {
 			return errorBody(http.StatusBadRequest, "Problems parsing JSON")
 		}
-		if s.BranchExists != nil {
-			for _, b := range []struct{ field, name string }{{"head", in.Head}, {"base", in.Base}} {
-				if !s.BranchExists(repo, b.name) {
-					return errorBody(http.StatusUnprocessableEntity, "Validation Failed", map[string]string{"resource": "PullRequest", "code": "invalid", "field": b.field})
-				}
+		for _, b := range []struct{ field, name string }{{"head", in.Head}, {"base", in.Base}} {
+			if b.name == "" || !s.refExists(repo, "refs/heads/"+b.name) {
+				return errorBody(http.StatusUnprocessableEntity, "Validation Failed", map[string]string{"resource": "PullRequest", "code": "invalid", "field": b.field})
 			}
 		}
 		for _, p := range s.pulls {
@@ -684,17 +890,18 @@ func (s *Server) assetJSON(rel *release, a *asset) map[string]any {
 func (s *Server) pullJSON(p *pull) map[string]any {
 	owner, _, _ := strings.Cut(p.Repository, "/")
 	return map[string]any{
-		"url":      fmt.Sprintf("%s/api/v3/repos/%s/pulls/%d", s.srv.URL, p.Repository, p.Number),
-		"html_url": fmt.Sprintf("%s/%s/pull/%d", s.srv.URL, p.Repository, p.Number),
-		"id":       1000 + p.Number,
-		"number":   p.Number,
-		"state":    p.State,
-		"title":    p.Title,
-		"body":     p.Body,
-		"user":     user,
-		"head":     map[string]any{"label": owner + ":" + p.Head, "ref": p.Head},
-		"base":     map[string]any{"label": owner + ":" + p.Base, "ref": p.Base},
-		"merged":   false,
-		"draft":    false,
+		"url":       fmt.Sprintf("%s/api/v3/repos/%s/pulls/%d", s.srv.URL, p.Repository, p.Number),
+		"html_url":  fmt.Sprintf("%s/%s/pull/%d", s.srv.URL, p.Repository, p.Number),
+		"id":        1000 + p.Number,
+		"number":    p.Number,
+		"state":     p.State,
+		"title":     p.Title,
+		"body":      p.Body,
+		"user":      user,
+		"head":      map[string]any{"label": owner + ":" + p.Head, "ref": p.Head},
+		"base":      map[string]any{"label": owner + ":" + p.Base, "ref": p.Base},
+		"merged":    !p.Merged.IsZero(),
+		"merged_at": stamp(p.Merged),
+		"draft":     false,
 	}
 }
