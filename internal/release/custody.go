@@ -128,9 +128,6 @@ func (r *Runner) commitOff(ctx context.Context, base, message string, edit func(
 // tag itself, at the release's target.
 func (r *Runner) verifyTag(ctx context.Context, tag, commit string) error {
 	got, err := r.gh.TagCommit(ctx, r.cfg.Repository, tag)
-	if errors.Is(err, github.ErrStubSkip) { // TEMPORARY
-		return nil
-	}
 	if errors.Is(err, github.ErrNotFound) {
 		return fmt.Errorf("GitHub has no tag %s in %s, although it was pushed to %s: is %s the repository %s? Nothing was published", tag, r.cfg.Repository, r.cfg.Remote, r.cfg.Remote, r.cfg.Repository)
 	}

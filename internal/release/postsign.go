@@ -25,9 +25,9 @@ type postsign struct {
 	// release is the commit that records the release (step 7), which
 	// the release tag names; "" until known.
 	release string
-	ot     string // the OpenTitan checkout's commit
-	assets []*localAsset
-	rel    *github.Release
+	ot      string // the OpenTitan checkout's commit
+	assets  []*localAsset
+	rel     *github.Release
 }
 
 // Postsign runs steps 5-8 on the release branch, after the signatures are

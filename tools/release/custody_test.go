@@ -69,7 +69,7 @@ func TestResignBetweenAttempts(t *testing.T) {
 	sig := filepath.Join(w.work, "skus/open/signatures/perso/perso.ecdsa_sig")
 	w.write(sig, "ecdsa_sig(re-signed)\n")
 	w.git(w.work, "commit", "--quiet", "-am", "Re-signed perso")
-	w.git(w.work, "push", "--quiet", "origin", branch)
+	w.git(w.work, "push", "--quiet", w.remote, branch)
 
 	r := w.postsign()
 	if !strings.Contains(r.stdout, "delete asset perso_release.tar.xz") {
@@ -113,7 +113,7 @@ func TestTamperedPresignEntry(t *testing.T) {
 	evil := strings.Replace(rec.URL, buildTag, "EVIL_TAG", 1)
 	w.write(extrasPath, strings.ReplaceAll(string(data), rec.URL, evil))
 	w.git(w.work, "commit", "--quiet", "-am", "Re-point presign_perso")
-	w.git(w.work, "push", "--quiet", "origin", branch)
+	w.git(w.work, "push", "--quiet", w.remote, branch)
 	log, refs, releases := w.bazelLog(), w.remoteRefs(), len(w.gh.Releases())
 
 	r := w.fails(`has entry "presign_perso" at `+evil, "postsign")
@@ -182,7 +182,7 @@ func TestLaterCommitOnReleaseBranch(t *testing.T) {
 	w.write(filepath.Join(w.work, "ceremony/log.txt"), "ceremony log\n")
 	w.git(w.work, "add", "ceremony")
 	w.git(w.work, "commit", "--quiet", "-m", "Ceremony log")
-	w.git(w.work, "push", "--quiet", "origin", branch)
+	w.git(w.work, "push", "--quiet", w.remote, branch)
 
 	w.postsign()
 	if got := w.remoteRef("refs/tags/" + releaseTag); got != tagged {
@@ -297,7 +297,7 @@ func TestUnpushedCommit(t *testing.T) {
 	if w.remoteRefs() != refs || w.git(w.work, "tag", "--list") != "" {
 		t.Error("presign tagged or pushed an unpushed commit")
 	}
-	w.git(w.work, "push", "--quiet", "origin", "main")
+	w.git(w.work, "push", "--quiet", w.remote, "main")
 	w.presign()
 }
 

@@ -90,7 +90,7 @@ func TestNextRC(t *testing.T) {
 	// A new commit on main: a new candidate of the day.
 	w.write(filepath.Join(w.work, "skus/open/perso/perso.src"), "perso firmware v2\n")
 	w.git(w.work, "commit", "--quiet", "-am", "perso v2")
-	w.git(w.work, "push", "--quiet", "origin", "main")
+	w.git(w.work, "push", "--quiet", w.remote, "main")
 	r := w.presign()
 	if !strings.Contains(r.stdout, "release candidate rc01: rc00 is complete") {
 		t.Errorf("second presign:\n%s", r.stdout)

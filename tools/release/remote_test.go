@@ -25,6 +25,7 @@ func TestForkRemoteRefused(t *testing.T) {
 	w.gh.AddRepository("evil/ot-sku", fork)
 	w.git(w.work, "remote", "add", "fork", w.gh.GitURL("evil/ot-sku"))
 	w.git(w.work, "commit", "--quiet", "--allow-empty", "-m", "to release") // HEAD is not main
+	w.git(w.work, "push", "--quiet", w.remote, "HEAD:refs/heads/topic")     // but is pushed
 	forkRefs := func() string { return w.git(fork, "for-each-ref", "--format=%(refname) %(objectname)") }
 	before := [3]string{w.remoteRefs(), forkRefs(), w.localRefs()}
 
