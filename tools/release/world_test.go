@@ -602,6 +602,20 @@ func (w *world) check() {
 		if r.Tag != want.tag || r.Draft || !r.Prerelease || !slices.Equal(names, want.assets) {
 			t.Errorf("release %d: tag %s, draft %v, prerelease %v, assets %v; want %s, a published prerelease with exactly %v", i, r.Tag, r.Draft, r.Prerelease, names, want.tag, want.assets)
 		}
+		// target_commitish is the tagged commit, as the tool sets it,
+		// never a branch that GitHub would create the tag on.
+		if tagged := w.remoteRef("refs/tags/" + r.Tag); r.Target != tagged {
+			t.Errorf("release %s: target_commitish %q, want the tagged commit %s", r.Tag, r.Target, tagged)
+		}
+		if typ := w.git(w.remote, "cat-file", "-t", "refs/tags/"+r.Tag); typ != "tag" {
+			t.Errorf("tag %s is a %s, not the annotated tag the tool pushes", r.Tag, typ)
+		}
+	}
+	// Both tags pin the OpenTitan commit the state records.
+	for _, tag := range []string{buildTag, releaseTag} {
+		if msg := w.git(w.remote, "for-each-ref", "--format=%(contents)", "refs/tags/"+tag); !strings.Contains(msg, release.PinTrailer+": "+w.git(w.ot, "rev-parse", "HEAD")) {
+			t.Errorf("tag %s does not pin OpenTitan HEAD:\n%s", tag, msg)
+		}
 	}
 	pulls := w.gh.Pulls()
 	if len(pulls) != 1 || pulls[0].Head != merge || pulls[0].Base != "main" {
