@@ -111,8 +111,13 @@ are in release/artifacts.json (-config). Several artifacts released in one
 run share one tag, one release, one branch and one pull request per half.
 
 Both halves resume after a failure: run the same command again. They never
-move a tag, replace a release or overwrite an asset; an asset already on the
-release is reused, not rebuilt (a stamped rebuild may differ). -dry-run
+move a tag or change a published release: its assets are reused, not
+rebuilt (a stamped rebuild may differ). A draft's asset from a failed
+attempt is replaced when this run's build differs. Each step checks the
+chain of custody: OpenTitan must be at the commit the build tag pins, the
+presign entries and published digests must be those the state file records,
+and GitHub must have each tag at its commit before a release is published
+(docs/release.md, "What the tool guarantees"). -dry-run
 prints every git, Bazel and GitHub step and changes nothing; it needs no
 GitHub, and with it it also reads what exists. It rehearses the builds:
 bazel query checks every label in the OpenTitan checkout and bazel cquery
@@ -168,9 +173,12 @@ Steps 1-3 of the release process, in a clean checkout of the commit to
 release (usually main):
 
  1. Tag: <ARTIFACTS>_BUILD_<date>_rcNN (annotated; PERSO_ROM_EXT_BUILD_... for
-    perso and rom_ext, PERSO_BUILD_... for perso alone) at HEAD, pushed to
-    -remote. rcNN is the day's next free number, looking at the tags here
-    and on the remote; an unfinished run of the day is resumed (see -rc).
+    perso and rom_ext, PERSO_BUILD_... for perso alone) at HEAD, which must
+    be on a branch of -remote, pushed to -remote; its message pins the
+    OpenTitan checkout's commit (OpenTitan-Commit: <sha>). rcNN is the day's
+    next free number, looking at the tags here and on the remote; an
+    unfinished run of the day is resumed (see -rc), and a complete one built
+    from this commit and OpenTitan commit is left alone.
  2. Build, in the OpenTitan checkout:
       bazel build --override_module=ot_provisioning_exts=<this checkout>
                   --stamp <-bazel-arg...> -- <each presign_label>
@@ -178,13 +186,14 @@ release (usually main):
     .tar.xz or .zip with a BUILD.bazel at its root and at least one digest
     (*<digest_suffix>). Each is published as built, named presign_<a> plus
     its extension, on a draft release of the tag; GitHub's sha256 digest of
-    each upload must match the file's. The release is then published as a
-    prerelease.
+    each upload must match the file's. Once GitHub's API shows the tag at
+    its commit, the release is published as a prerelease.
  3. Create the branch release/<artifacts>_<date>_rcNN at the tag, download
     every published asset and check it against its sha256 and as an
     archive, set the presign_<a> entries of skus/extras.json (URL, sha256,
-    integrity, provenance), write release/state.json, commit, and push the
-    branch. The checkout is left on the branch.
+    integrity, provenance), write release/state.json, commit (in a temporary
+    worktree: a refused commit leaves no branch), and push the branch. The
+    checkout is left on the branch.
 
 Examples:
   release presign -opentitan ../opentitan -dry-run
@@ -197,14 +206,17 @@ Examples:
 		short: "steps 5-8: check the signatures, build and publish the signed archives, tag, open the pull request",
 		flags: func(o *options, fs *flag.FlagSet) {
 			fs.StringVar(&o.artifacts, "artifacts", "", "if set, check that the release branch releases exactly these artifacts (comma-separated)")
-			fs.StringVar(&o.branch, "branch", "", "the release `branch`, which must be checked out (default: the current branch)")
+			fs.StringVar(&o.branch, "branch", "", "the release `branch`, checked out first if it is not the current one (default: the current branch)")
 		},
 		run: func(ctx context.Context, r *release.Runner, _ *options) error { return r.Postsign(ctx) },
 		long: `
 Steps 5-8 of the release process, in a clean checkout of the release branch
 (release/<artifacts>_<date>_rcNN) that is up to date with the remote. The
 artifacts, date, rc and tags come from release/state.json, which presign
-committed on the branch.
+committed on the branch. First, the branch is tied to what presign
+published: the OpenTitan checkout must be at the commit the build tag pins,
+and the build tag's commit, GitHub's digests of the pre-signing assets and
+the presign_<a> entries of skus/extras.json must be what the state records.
 
  5. Signatures: download each pre-signing archive (checked against its
     sha256) and check that every digest D<digest_suffix> in it has
@@ -216,15 +228,21 @@ committed on the branch.
     Nothing is built or published unless they pass.
  6. Build the release_labels (stamped, as in presign) and upload each
     archive, named <a>_release plus its extension, to a draft release of
-    <ARTIFACTS>_RELEASE_<date>_rcNN, checking GitHub's digests.
+    <ARTIFACTS>_RELEASE_<date>_rcNN, checking GitHub's digests; a draft's
+    asset from a failed attempt is replaced if this build differs.
  7. Set the <a>_release entries of skus/extras.json, record the run in
-    release/state.json, commit, tag the commit, push branch and tag
-    together, publish the release (a prerelease) and download every asset
-    to verify it.
+    release/state.json (with the sha256 of each signature file), commit,
+    tag the commit, push branch and tag together, check through GitHub's
+    API that the tag is at the commit, publish the release (a prerelease)
+    and download every asset to verify it. Later commits on the branch
+    (a ceremony log) are fine: a rerun finds the commit that records the
+    release.
  8. Push the branch release/<artifacts>_<date>_rcNN-to-main (main plus one
     commit setting the presign_<a> and <a>_release entries), open a pull
     request from it into -base, and record it in release/state.json (a
-    last commit on the release branch).
+    last commit on the release branch). A rerun of a complete release
+    reports the pull request's state; one closed without merging is an
+    error.
 
 Examples:
   release postsign -opentitan ../opentitan -dry-run
