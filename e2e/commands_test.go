@@ -37,6 +37,7 @@ func commands() map[string]func(ts *testscript.TestScript, neg bool, args []stri
 		"github-fail":           cmdGitHubFail,
 		"github-pull-state":     cmdGitHubPullState,
 		"github-asset":          cmdGitHubAsset,
+		"github-repo":           cmdGitHubRepo,
 	} {
 		cmds[name] = cmd
 	}

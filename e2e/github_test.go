@@ -232,13 +232,13 @@ func cmdGitHubFail(ts *testscript.TestScript, neg bool, args []string) {
 	h.srv.Fail(rule)
 }
 
-// github-pull-state N open|closed
+// github-pull-state N open|closed|merged
 //
 // Sets the state of pull request #N, as a maintainer closing (or
-// reopening) it would.
+// reopening, or merging) it would.
 func cmdGitHubPullState(ts *testscript.TestScript, neg bool, args []string) {
-	if neg || len(args) != 2 || (args[1] != "open" && args[1] != "closed") {
-		ts.Fatalf("usage: github-pull-state N open|closed")
+	if neg || len(args) != 2 || (args[1] != "open" && args[1] != "closed" && args[1] != "merged") {
+		ts.Fatalf("usage: github-pull-state N open|closed|merged")
 	}
 	n, err := strconv.Atoi(strings.TrimPrefix(args[0], "#"))
 	if err != nil {
@@ -253,6 +253,27 @@ func cmdGitHubPullState(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Fatalf("github-pull-state: no pull request #%d", n)
 	}
 	h.srv.SetPullState(n, args[1])
+}
+
+// github-repo OWNER/NAME BARE_REPO_DIR
+//
+// Registers another bare repository with the fake GitHub that `github`
+// started, as OWNER/NAME (a fork, say): git reaches it at
+// $GITHUB_SERVER_URL/OWNER/NAME.git, with the token.
+func cmdGitHubRepo(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: github-repo OWNER/NAME BARE_REPO_DIR")
+	}
+	if owner, name, ok := strings.Cut(args[0], "/"); !ok || owner == "" || name == "" || strings.Contains(name, "/") {
+		ts.Fatalf("github-repo: %q is not owner/name", args[0])
+	}
+	h := fakeGitHub(ts, "github-repo")
+	bare := ts.MkAbs(args[1])
+	out, err := gitCommand("--git-dir="+bare, "rev-parse", "--is-bare-repository").Output()
+	if err != nil || strings.TrimSpace(string(out)) != "true" {
+		ts.Fatalf("github-repo: %s is not a bare git repository", args[1])
+	}
+	h.srv.AddRepository(args[0], bare)
 }
 
 // github-asset TAG NAME FILE

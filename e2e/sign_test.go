@@ -17,7 +17,7 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 )
 
-// sign ARCHIVE SIGDIR [-digest .digest] [-suffixes .ecdsa_sig,.spx_sig]
+// sign ARCHIVE SIGDIR [-digest .digest] [-suffixes .ecdsa_sig,.spx_sig] [-nonce N]
 //
 // Plays the offline signing ceremony on a pre-signing archive (.tar.xz,
 // .tar.gz/.tgz, .tar or .zip): for every member X.digest (in any directory
@@ -25,14 +25,19 @@ import (
 // holding "<prefix>:<SHA-256 hex of the digest file's bytes>\n", where the
 // prefix is S without its leading "." and its "_sig" ending: X.ecdsa_sig
 // holds "ecdsa:<hex>", X.spx_sig "spx:<hex>". SIGDIR is created if needed.
-// It prints one line per digest, "X.digest: X.ecdsa_sig X.spx_sig". An
+// With -nonce N each signature is "<prefix>:<hex>:<N>" instead: as real
+// ECDSA (and randomized SPHINCS+) signing gives other valid bytes each time,
+// a second signing of the same digests differs, and the signature test
+// accepts any nonce. It prints one line per digest, "X.digest: X.ecdsa_sig
+// X.spx_sig". An
 // archive without a digest, or with two digests of the same name, fails.
 // Flags may come before or after the arguments.
 func cmdSign(ts *testscript.TestScript, neg bool, args []string) {
-	const usage = "usage: sign ARCHIVE SIGDIR [-digest .digest] [-suffixes .ecdsa_sig,.spx_sig]"
+	const usage = "usage: sign ARCHIVE SIGDIR [-digest .digest] [-suffixes .ecdsa_sig,.spx_sig] [-nonce N]"
 	fset := flag.NewFlagSet("sign", flag.ContinueOnError)
 	digestSuffix := fset.String("digest", ".digest", "the suffix of the digest files")
 	suffixList := fset.String("suffixes", ".ecdsa_sig,.spx_sig", "the signature suffixes, comma-separated")
+	nonce := fset.String("nonce", "", "a nonce (letters and digits) that makes this signing's bytes its own")
 	var pos []string
 	for rest := args; ; {
 		if fset.Parse(rest) != nil {
@@ -43,8 +48,14 @@ func cmdSign(ts *testscript.TestScript, neg bool, args []string) {
 		}
 		pos, rest = append(pos, rest[0]), rest[1:]
 	}
-	if neg || len(pos) != 2 || *digestSuffix == "" {
+	if neg || len(pos) != 2 || *digestSuffix == "" || strings.IndexFunc(*nonce, func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9')
+	}) >= 0 {
 		ts.Fatalf(usage)
+	}
+	tail := ""
+	if *nonce != "" {
+		tail = ":" + *nonce
 	}
 	var suffixes []string
 	for _, s := range strings.Split(*suffixList, ",") {
@@ -74,7 +85,7 @@ func cmdSign(ts *testscript.TestScript, neg bool, args []string) {
 		for _, s := range suffixes {
 			prefix := strings.TrimSuffix(strings.TrimPrefix(s, "."), "_sig")
 			sig := base + s
-			ts.Check(os.WriteFile(filepath.Join(sigdir, sig), []byte(prefix+":"+hex.EncodeToString(sum[:])+"\n"), 0o644))
+			ts.Check(os.WriteFile(filepath.Join(sigdir, sig), []byte(prefix+":"+hex.EncodeToString(sum[:])+tail+"\n"), 0o644))
 			written = append(written, sig)
 		}
 		fmt.Fprintf(ts.Stdout(), "%s: %s\n", name, strings.Join(written, " "))

@@ -349,13 +349,10 @@ func (r *Runner) postsignBuild(ctx context.Context, p *postsign) error {
 	}
 	s := p.state
 	// The release commit is made in step 7; until then the draft's
-	// target is the branch's commit, and publishing sets the release's.
-	head, err := r.git.Head(ctx)
-	if err != nil {
-		return err
-	}
+	// target is the branch's commit on the remote (GitHub refuses a
+	// target it does not have), and publishing sets the release's.
 	title, notes := r.releaseText(p.tag, fmt.Sprintf("The signed binaries of %s, built by tools/release on branch %s from the pre-signing build %s and the signatures of the offline signing ceremony, with OpenTitan %s.", p.set, p.branch, s.Presign.Tag, p.ot))
-	p.rel, err = r.ensureRelease(ctx, rel, assets, p.tag, head, github.NewRelease{Name: title, Body: notes}, p.assets)
+	p.rel, err = r.ensureRelease(ctx, rel, assets, p.tag, p.remote, github.NewRelease{Name: title, Body: notes}, p.assets)
 	return err
 }
 

@@ -342,3 +342,19 @@ func sha256Hex(b []byte) string {
 	h := sha256.Sum256(b)
 	return hex.EncodeToString(h[:])
 }
+
+// TestDraftTargetOnGitHub: the draft of step 6 is created before the
+// release commit exists, while the branch may have local commits that
+// GitHub lacks (they are pushed in step 7); its target_commitish must be a
+// commit GitHub has, or GitHub refuses the release.
+func TestDraftTargetOnGitHub(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	w.presign()
+	w.sign(branch)
+	w.write(filepath.Join(w.work, "notes.txt"), "a local commit, pushed with the release\n")
+	w.git(w.work, "add", "notes.txt")
+	w.git(w.work, "commit", "--quiet", "-m", "Notes")
+	w.postsign()
+	w.check()
+}
