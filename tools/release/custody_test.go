@@ -27,6 +27,23 @@ func (w *world) fails(want string, args ...string) result {
 	return r
 }
 
+// finish finishes the release of both artifacts, rc00: presign (which
+// resumes an unfinished one), the ceremony, postsign, and checks the end.
+func (w *world) finish() {
+	w.t.Helper()
+	w.presign()
+	w.signAndPostsign()
+}
+
+// signAndPostsign plays the ceremony on the release branch, runs postsign
+// and checks the end.
+func (w *world) signAndPostsign() {
+	w.t.Helper()
+	w.sign(branch)
+	w.postsign()
+	w.check()
+}
+
 // state reads the state file at rev of the maintainer's checkout.
 func (w *world) state(rev string) *release.State {
 	w.t.Helper()
@@ -215,10 +232,7 @@ func TestRefusedPresignCommit(t *testing.T) {
 		t.Errorf("the refused commit left changes:\n%s", st)
 	}
 	os.Remove(flag)
-	w.presign()
-	w.sign(branch)
-	w.postsign()
-	w.check()
+	w.finish()
 }
 
 // TestStaleBranchAdopted: a local release branch at the build tag with no
@@ -235,9 +249,7 @@ func TestStaleBranchAdopted(t *testing.T) {
 	if !strings.Contains(r.stdout, "point branch "+branch) {
 		t.Errorf("presign:\n%s", r.stdout)
 	}
-	w.sign(branch)
-	w.postsign()
-	w.check()
+	w.signAndPostsign()
 }
 
 // TestFinishedRerun: a finished presign run again, from the release
@@ -332,10 +344,7 @@ func TestTagVerifiedBeforePublishing(t *testing.T) {
 		}
 	}
 	w.gh.ClearFailures()
-	w.presign()
-	w.sign(branch)
-	w.postsign()
-	w.check()
+	w.finish()
 }
 
 func sha256Hex(b []byte) string {

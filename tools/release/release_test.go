@@ -367,9 +367,7 @@ func TestDraftAssetsReplaced(t *testing.T) {
 			t.Errorf("asset %s has sha256 %s, the state records %+v", a.Name, a.SHA256, rec)
 		}
 	}
-	w.sign(branch)
-	w.postsign()
-	w.check()
+	w.signAndPostsign()
 }
 
 // TestPublishedAssetsReused checks that the assets of a published release
@@ -394,9 +392,7 @@ func TestPublishedAssetsReused(t *testing.T) {
 	if got := w.gh.Releases()[0].Assets[0]; got.SHA256 != first.SHA256 {
 		t.Errorf("presign_perso changed: %s, was %s", got.SHA256, first.SHA256)
 	}
-	w.sign(branch)
-	w.postsign()
-	w.check()
+	w.signAndPostsign()
 }
 
 // TestSignatureChecks checks step 5's findings: a missing, an empty and a
