@@ -31,6 +31,13 @@ import (
 // a link to nothing (yet): extractors that go on after such an error (tar)
 // would otherwise build a tree without it, unlike the model.
 //
+// Bazel (7.x, tar and zip alike) makes the symbolic links only after every
+// other member, so the tree also refuses a member, or a hard link's target,
+// that lies under a link, a hard link to a member that does not exist yet
+// or is a directory, a directory and a file of the same name, a name with
+// ".." (GNU tar and Python's tarfile fail on it), and devices and FIFOs.
+// Links may still point through other links: they resolve once all exist.
+//
 // So links are never removed or changed once made, and a link resolves the
 // same in every state of the extraction where it resolves at all: the
 // finished tree is the one to check.
@@ -318,10 +325,26 @@ func (t *tree) add(e entry) error {
 			return fmt.Errorf("member %q has \"..\" after %s: extractors that clean names write it to %q, those that follow the link to %q",
 				e.member, chainText(alt.chain), t.archivePath(at.pos.String()), t.archivePath(alt.pos.String()))
 		}
+		// GNU tar refuses such a name ("Member name contains '..'"), and
+		// Python's tarfile fails to make its directory ("a/..").
+		return fmt.Errorf("member %q has \"..\" in its name: GNU tar and Python's tarfile fail on it; store it as %q",
+			e.member, t.archivePath(e.path))
 	}
 
 	if err := t.blocked(e.member, &at); err != nil {
 		return err
+	}
+	if e.kind == KindOther {
+		return fmt.Errorf("member %q is a device, a FIFO or of an unknown type: Bazel writes it as a file, tar makes a device node, Python's data filter refuses it; leave it out of the archive",
+			e.member)
+	}
+	if len(at.chain) > 0 && e.kind != KindSymlink {
+		// Bazel (7.x, tar and zip) makes the symbolic links after every
+		// other member: it writes this one into a real directory, then
+		// fails to replace that directory with the link; tar and Python
+		// write through the link.
+		return fmt.Errorf("member %q lies under %s: Bazel makes symbolic links after every other member and then fails, tar writes through the link; store the member under the link's target instead",
+			e.member, chainText(at.chain))
 	}
 	if e.kind == KindHardlink {
 		if err := t.hardlinkTarget(e); err != nil {
@@ -342,8 +365,12 @@ func (t *tree) add(e entry) error {
 		case isLink && n.target != e.target:
 			return fmt.Errorf("symlink %q lands on %s, made by an earlier member, with another target: some extractors replace the link, others fail",
 				e.member, n.label())
-		case e.kind == KindDir:
-			n.file = false // tar replaces a file with the directory
+		case e.kind == KindDir && n.file:
+			return fmt.Errorf("directory %q has the name of a file that an earlier member made: Bazel and tar fail to extract it; rename one of them",
+				e.member)
+		case e.kind != KindDir && !isLink && !n.file:
+			return fmt.Errorf("member %q has the name of a directory that earlier members made: Bazel and tar fail to extract it; rename one of them",
+				e.member)
 		}
 		return nil // the same link, or a file or directory again
 	}
@@ -423,6 +450,16 @@ func (t *tree) hardlinkTarget(e entry) error {
 	if len(r.pos.rest) == 0 && r.pos.dir.link {
 		return fmt.Errorf("hard link %q links to %s: some extractors link the symlink, others what it points to",
 			e.member, r.pos.dir.label())
+	}
+	switch {
+	case len(r.chain) > 0:
+		return fmt.Errorf("hard link %q points to %q through %s: Bazel makes symbolic links after every other member, so the target does not exist yet and it fails; link to the target's real path",
+			e.member, e.linkname, chainText(r.chain))
+	case len(r.pos.rest) > 0:
+		return fmt.Errorf("hard link %q points to %q, which no earlier member made: Bazel and tar fail to extract it; the target must come before the link in the archive",
+			e.member, e.linkname)
+	case !r.pos.dir.file:
+		return fmt.Errorf("hard link %q points to %q, a directory: no extractor can link a directory", e.member, e.linkname)
 	}
 	return nil
 }

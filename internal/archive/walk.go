@@ -11,7 +11,9 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/ulikunitz/xz"
@@ -42,6 +44,12 @@ type Entry struct {
 	// Go's reader calls the name insecure (only with GODEBUG
 	// tarinsecurepath=0 or zipinsecurepath=0).
 	Insecure error
+	// Problem, if not nil, says why the real extractors read this member
+	// unlike Go's reader, or unlike each other, or why Bazel fails on it:
+	// a tar PAX global header before it that sets names or link targets, a
+	// GNU long name that a PAX path contradicts, a zip member whose Unix
+	// mode bits and creator field disagree. [Check] refuses such a member.
+	Problem error
 }
 
 // WalkFunc is called by [Walk] for each member, in the archive's order,
@@ -168,6 +176,7 @@ func corrupt(typ string, err error) error {
 
 func walkTar(r io.Reader, typ string, fn WalkFunc) error {
 	tr := tar.NewReader(r)
+	var global error // what the last PAX global header changes, if anything
 	for i := 0; ; i++ {
 		hdr, err := tr.Next()
 		if errors.Is(err, io.EOF) {
@@ -183,9 +192,19 @@ func walkTar(r io.Reader, typ string, fn WalkFunc) error {
 			return corrupt(typ, err)
 		}
 		if hdr.Typeflag == tar.TypeXGlobalHeader && !insecure {
-			continue // pax global header (git archive writes one): not a member
+			// Not a member (git archive writes one, with a comment), but
+			// GNU tar, Python's tarfile and Apache commons-compress
+			// (Bazel's reader) apply its records to every member after
+			// it, which Go's archive/tar does not.
+			if err := globalProblem(i, hdr.PAXRecords); err != nil {
+				global = err
+			}
+			continue
 		}
-		e := &Entry{Name: hdr.Name, Kind: KindOther, Size: hdr.Size, Mode: hdr.FileInfo().Mode().Perm()}
+		e := &Entry{Name: hdr.Name, Kind: KindOther, Size: hdr.Size, Mode: hdr.FileInfo().Mode().Perm(), Problem: global}
+		if e.Problem == nil {
+			e.Problem = longNameProblem(hdr)
+		}
 		if insecure {
 			e.Insecure = tar.ErrInsecurePath
 		}
@@ -211,6 +230,51 @@ func walkTar(r io.Reader, typ string, fn WalkFunc) error {
 	}
 }
 
+// globalKeys are the PAX records that a global header may set: those that
+// change no member's name, link target, type or size in any extractor.
+var globalKeys = map[string]bool{
+	"comment": true, "mtime": true, "atime": true, "ctime": true,
+	"uid": true, "gid": true, "uname": true, "gname": true, "charset": true,
+}
+
+// globalProblem describes a PAX global header, the index-th header of the
+// archive, that sets a record other than globalKeys. GNU tar, Python's
+// tarfile and Apache commons-compress (Bazel's tar reader) apply "path",
+// "linkpath" and "size" to the members after it (a global "path" gives them
+// all one name), Go's archive/tar and so this check do not: the check would
+// judge a tree that no extractor builds. No release tool writes such records.
+func globalProblem(index int, records map[string]string) error {
+	var bad []string
+	for _, k := range slices.Sorted(maps.Keys(records)) {
+		if !globalKeys[k] {
+			bad = append(bad, fmt.Sprintf("%s=%q", k, records[k]))
+		}
+	}
+	if len(bad) == 0 {
+		return nil
+	}
+	const max = 4
+	if len(bad) > max {
+		bad = append(bad[:max], fmt.Sprintf("and %d more", len(bad)-max))
+	}
+	return fmt.Errorf("the tar archive has a PAX global header (header %d) that sets %s: GNU tar, Python's tarfile and Bazel apply it to every member after it, Go's reader does not; "+
+		"repack the archive without it (a global header may set only comment, mtime, atime, ctime, uid, gid, uname, gname, charset)", index+1, strings.Join(bad, ", "))
+}
+
+// longNameProblem describes a member whose GNU long name ('L') or long link
+// ('K') contradicts its PAX path or linkpath record. Go's archive/tar takes
+// the GNU name whatever the order of the headers, Python's tarfile the one
+// of the outer header: extractors disagree on the member's name.
+func longNameProblem(hdr *tar.Header) error {
+	if p, ok := hdr.PAXRecords["path"]; ok && p != hdr.Name {
+		return fmt.Errorf("member %q has both a GNU long name and a PAX path %q: extractors differ on which one names it; repack the archive in one format (PAX or GNU)", hdr.Name, p)
+	}
+	if p, ok := hdr.PAXRecords["linkpath"]; ok && p != hdr.Linkname {
+		return fmt.Errorf("link %q has both a GNU long link %q and a PAX linkpath %q: extractors differ on which one is its target; repack the archive in one format (PAX or GNU)", hdr.Name, hdr.Linkname, p)
+	}
+	return nil
+}
+
 // maxLinkTarget bounds the length of a symlink's target (a zip symlink's
 // content), as PATH_MAX does for the kernel.
 const maxLinkTarget = 4096
@@ -228,10 +292,11 @@ func walkZip(zr *zip.Reader, openErr error, typ string, fn WalkFunc) error {
 			e.Insecure = zip.ErrInsecurePath
 		}
 		var body io.Reader = &zipBody{f: f}
-		switch {
-		case strings.HasSuffix(f.Name, "/") || mode.IsDir():
-			e.Kind, e.Size, body = KindDir, 0, bytes.NewReader(nil)
-		case mode&fs.ModeSymlink != 0:
+		e.Kind, e.Problem = zipKind(f)
+		switch e.Kind {
+		case KindDir:
+			e.Size, body = 0, bytes.NewReader(nil)
+		case KindSymlink:
 			b, err := readZipMember(f, maxLinkTarget)
 			if err != nil {
 				return corrupt(typ, fmt.Errorf("member %q: %w", f.Name, err))
@@ -254,6 +319,94 @@ func walkZip(zr *zip.Reader, openErr error, typ string, fn WalkFunc) error {
 		return fmt.Errorf("the %s archive has a name that Go's archive/zip calls insecure: %w", typ, zip.ErrInsecurePath)
 	}
 	return nil
+}
+
+// Unix file type bits, as Bazel's ZipDecompressor tests them.
+const (
+	sIFDIR = 0o040000
+	sIFLNK = 0o120000
+)
+
+// bazelZipMaxLink is the length below which Bazel's zip extractor takes a
+// symlink target (MAX_PATH_LENGTH in ZipDecompressor).
+const bazelZipMaxLink = 256
+
+// zipKind returns what Bazel's zip extractor (ZipDecompressor) makes of f,
+// and a problem if Bazel fails on it or if unzip and Go's archive/zip, which
+// trust the creator ("made by") field and the exact file type, read it
+// otherwise. Bazel ignores the creator: a name ending in "/" is a directory;
+// else the Unix mode in the high 16 bits of the external attributes, if not
+// zero, is a directory if S_IFDIR's bit is set, a symlink if S_IFLNK's bits
+// are; else the MS-DOS attributes say directory (0x10) or file (archive
+// 0x20, normal 0x80, or all attributes 0), and Bazel fails on the rest.
+func zipKind(f *zip.File) (Kind, error) {
+	bazel := KindFile
+	attrs := f.ExternalAttrs
+	unix := attrs >> 16
+	dos := attrs & 0xff
+	switch {
+	case strings.HasSuffix(f.Name, "/"):
+		bazel = KindDir
+	case unix != 0 && unix&sIFDIR != 0:
+		bazel = KindDir
+	case unix != 0 && unix&sIFLNK == sIFLNK:
+		bazel = KindSymlink
+	case unix != 0:
+	case dos&0x10 != 0:
+		bazel = KindDir
+	case attrs != 0 && dos&0x20 == 0 && dos&0x80 == 0:
+		return KindFile, fmt.Errorf("member %q has external attributes 0x%08x, which give no file type (no Unix mode, no MS-DOS directory, archive or normal attribute): Bazel's zip extractor fails on it; repack the archive",
+			f.Name, attrs)
+	}
+	mode := f.Mode()
+	other := KindFile
+	switch {
+	case strings.HasSuffix(f.Name, "/") || mode.IsDir():
+		other = KindDir
+	case mode&fs.ModeSymlink != 0:
+		other = KindSymlink
+	}
+	if bazel != other {
+		return bazel, fmt.Errorf("member %q is a %s to Bazel's zip extractor, which reads the Unix mode bits (0%o) whatever the creator field says, but a %s to unzip and Go's archive/zip (creator %s, external attributes 0x%08x): extractors disagree; repack the archive with creator Unix and a plain Unix file type",
+			f.Name, kindName(bazel), unix, kindName(other), creatorName(f.CreatorVersion>>8), attrs)
+	}
+	if bazel == KindSymlink && f.UncompressedSize64 >= bazelZipMaxLink {
+		return bazel, fmt.Errorf("symlink %q has a target of %d bytes: Bazel's zip extractor takes only targets shorter than %d bytes and fails on it",
+			f.Name, f.UncompressedSize64, bazelZipMaxLink)
+	}
+	return bazel, nil
+}
+
+// kindName names a kind in messages.
+func kindName(k Kind) string {
+	switch k {
+	case KindFile:
+		return "regular file"
+	case KindDir:
+		return "directory"
+	case KindSymlink:
+		return "symbolic link"
+	case KindHardlink:
+		return "hard link"
+	}
+	return "special file"
+}
+
+// creatorName names a zip "made by" host system.
+func creatorName(host uint16) string {
+	switch host {
+	case 0:
+		return "MS-DOS/FAT (0)"
+	case 3:
+		return "Unix (3)"
+	case 10:
+		return "NTFS (10)"
+	case 14:
+		return "VFAT (14)"
+	case 19:
+		return "macOS (19)"
+	}
+	return fmt.Sprintf("%d", host)
 }
 
 // zipBody reads a zip member, opened at the first read.
