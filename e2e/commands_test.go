@@ -37,6 +37,8 @@ func commands() map[string]func(ts *testscript.TestScript, neg bool, args []stri
 		"github-fail":           cmdGitHubFail,
 		"github-pull-state":     cmdGitHubPullState,
 		"github-asset":          cmdGitHubAsset,
+		"corpus":                cmdCorpus,
+		"corpus-check":          cmdCorpusCheck,
 		"github-repo":           cmdGitHubRepo,
 	} {
 		cmds[name] = cmd
