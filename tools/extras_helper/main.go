@@ -24,6 +24,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/ot-provisioning-exts/ot-provisioning-exts/internal/errtext"
 	"github.com/ot-provisioning-exts/ot-provisioning-exts/internal/extras"
 	"github.com/ot-provisioning-exts/ot-provisioning-exts/internal/hub"
 )
@@ -55,14 +56,15 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprint(stdout, usage)
 		return 0
 	default:
-		fmt.Fprintf(stderr, "extras_helper: unknown command %q\n%s", args[0], usage)
+		fmt.Fprintf(stderr, "extras_helper: unknown command %s\n%s", errtext.Quote(args[0]), usage)
 		return 2
 	}
 	if errors.Is(err, flag.ErrHelp) {
 		return 0
 	}
 	if err != nil {
-		fmt.Fprintln(stderr, err)
+		// Bazel shows this in fail(): a few lines, whatever the input.
+		fmt.Fprintln(stderr, errtext.CapLines(err.Error(), errtext.MaxLines))
 		return 1
 	}
 	return 0
@@ -151,7 +153,7 @@ func writeHub(args []string, stderr io.Writer) error {
 	fs.Func("spoke", "NAME=DIR: the directory of entry NAME's repository (repeatable)", func(v string) error {
 		name, dir, ok := strings.Cut(v, "=")
 		if !ok || name == "" || dir == "" {
-			return fmt.Errorf("want NAME=DIR, got %q", v)
+			return fmt.Errorf("want NAME=DIR, got %s", errtext.Quote(v))
 		}
 		spokes[name] = dir
 		return nil
