@@ -123,15 +123,15 @@ func nameProblem(name string) string {
 		return fmt.Sprintf("repository name %q is %d bytes long, more than the limit of %d (Bazel makes it part of a directory name, which may have at most 255 bytes)", shortName(name), len(name), MaxNameLength)
 	}
 	if !isNameStart(name[0]) {
-		return fmt.Sprintf("invalid repository name %q: it must start with an ASCII letter", name)
+		return fmt.Sprintf("invalid repository name %s: it must start with an ASCII letter", quote(name))
 	}
 	for i := 1; i < len(name); i++ {
 		if !isNameChar(name[i]) {
-			return fmt.Sprintf("invalid repository name %q: it may contain only ASCII letters, digits, \"_\", \"-\" and \".\"", name)
+			return fmt.Sprintf("invalid repository name %s: it may contain only ASCII letters, digits, \"_\", \"-\" and \".\"", quote(name))
 		}
 	}
 	if slices.Contains(ReservedNames, name) {
-		return fmt.Sprintf("repository name %q is reserved: the ot_provisioning_exts module uses it itself (for a repository, or a file of the hub)", name)
+		return fmt.Sprintf("repository name %s is reserved: the ot_provisioning_exts module uses it itself (for a repository, or a file of the hub)", quote(name))
 	}
 	return ""
 }
@@ -164,7 +164,7 @@ func nameFix(name string) string {
 		// Replacing bytes of a multi-byte rune can produce a run of
 		// underscores; that is still a valid name.
 		if s := string(b); nameProblem(s) == "" {
-			fix += fmt.Sprintf(", e.g. %q", s)
+			fix += ", e.g. " + quote(s)
 		}
 	}
 	return fix

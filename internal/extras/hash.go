@@ -41,17 +41,17 @@ func HexFromSRI(sri string) (string, error) {
 func digestFromSRI(sri string) ([]byte, error) {
 	b64, ok := strings.CutPrefix(sri, sriPrefix)
 	if !ok {
-		return nil, fmt.Errorf("integrity %q does not start with %q", sri, sriPrefix)
+		return nil, fmt.Errorf("integrity %s does not start with %q", quote(sri), sriPrefix)
 	}
 	d, err := base64.StdEncoding.Strict().DecodeString(b64)
 	if err != nil {
-		return nil, fmt.Errorf("integrity %q: %v", sri, err)
+		return nil, fmt.Errorf("integrity %s: %v", quote(sri), err)
 	}
 	if len(d) != 32 {
-		return nil, fmt.Errorf("integrity %q holds %d bytes, want 32", sri, len(d))
+		return nil, fmt.Errorf("integrity %s holds %d bytes, want 32", quote(sri), len(d))
 	}
 	if base64.StdEncoding.EncodeToString(d) != b64 { // the decoder skips newlines
-		return nil, fmt.Errorf("integrity %q is not canonical base64", sri)
+		return nil, fmt.Errorf("integrity %s is not canonical base64", quote(sri))
 	}
 	return d, nil
 }
@@ -63,24 +63,24 @@ func (e Entry) Digest() ([]byte, error) {
 	var fromHex, fromSRI []byte
 	if e.SHA256 != "" {
 		if what, _ := sha256Problem(e.SHA256); what != "" {
-			return nil, fmt.Errorf("entry %q: %s", e.Name, what)
+			return nil, fmt.Errorf("entry %s: %s", quote(e.Name), what)
 		}
 		fromHex, _ = hex.DecodeString(e.SHA256)
 	}
 	if e.Integrity != "" {
 		d, err := digestFromSRI(e.Integrity)
 		if err != nil {
-			return nil, fmt.Errorf("entry %q: %v", e.Name, err)
+			return nil, fmt.Errorf("entry %s: %v", quote(e.Name), err)
 		}
 		fromSRI = d
 	}
 	switch {
 	case fromHex == nil && fromSRI == nil:
-		return nil, fmt.Errorf("entry %q: missing hash", e.Name)
+		return nil, fmt.Errorf("entry %s: missing hash", quote(e.Name))
 	case fromHex == nil:
 		return fromSRI, nil
 	case fromSRI != nil && string(fromHex) != string(fromSRI):
-		return nil, fmt.Errorf("entry %q: sha256 and integrity decode to different digests", e.Name)
+		return nil, fmt.Errorf("entry %s: sha256 and integrity decode to different digests", quote(e.Name))
 	}
 	return fromHex, nil
 }

@@ -483,7 +483,7 @@ func (p *parser) parseEntry(name string, keyOff int, tok json.Token, valOff int)
 		tok, koff := p.next()
 		key := tok.(string)
 		if first, dup := seen[key]; dup {
-			p.errorf(koff, name, "duplicate key %q (first at %s); remove one of them", key, p.pos(first))
+			p.errorf(koff, name, "duplicate key %s (first at %s); remove one of them", quote(key), p.pos(first))
 		} else {
 			seen[key] = koff
 		}
@@ -550,7 +550,7 @@ func (p *parser) parseEntry(name string, keyOff int, tok json.Token, valOff int)
 	for _, u := range urls {
 		e.URLs = append(e.URLs, u.s)
 		if first, dup := firstAt[u.s]; dup {
-			p.errorf(u.off, name, "duplicate URL %q (first at %s); remove one of them", u.s, p.pos(first))
+			p.errorf(u.off, name, "duplicate URL %s (first at %s); remove one of them", quote(u.s), p.pos(first))
 			continue
 		}
 		firstAt[u.s] = u.off

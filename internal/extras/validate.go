@@ -25,10 +25,10 @@ func urlProblem(raw string, opts Options) string {
 		return credentialsProblem(shown)
 	}
 	if strings.IndexFunc(raw, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }) >= 0 {
-		return fmt.Sprintf("URL %q contains white space or a control character; percent-encode it (a space is %%20)", raw)
+		return fmt.Sprintf("URL %s contains white space or a control character; percent-encode it (a space is %%20)", quote(raw))
 	}
 	if strings.ContainsRune(raw, utf8.RuneError) {
-		return fmt.Sprintf("URL %q contains U+FFFD, the replacement character (often from a broken \\u escape); write the URL percent-encoded", raw)
+		return fmt.Sprintf("URL %s contains U+FFFD, the replacement character (often from a broken \\u escape); write the URL percent-encoded", quote(raw))
 	}
 	u, err := url.Parse(raw)
 	if err != nil {
@@ -36,36 +36,36 @@ func urlProblem(raw string, opts Options) string {
 		if errors.As(err, &uerr) {
 			err = uerr.Err
 		}
-		return fmt.Sprintf("URL %q does not parse (%v); write the full https:// URL of the archive", raw, err)
+		return fmt.Sprintf("URL %s does not parse (%s); write the full https:// URL of the archive", quote(raw), shortErr(err))
 	}
 	if u.Scheme == "" {
-		return fmt.Sprintf("URL %q has no scheme; write the full https:// URL of the archive", raw)
+		return fmt.Sprintf("URL %s has no scheme; write the full https:// URL of the archive", quote(raw))
 	}
 	if !strings.HasPrefix(raw, u.Scheme+":") {
-		return fmt.Sprintf("URL %q has an upper-case scheme; write it as %q", raw, u.Scheme+raw[len(u.Scheme):])
+		return fmt.Sprintf("URL %s has an upper-case scheme; %s", quote(raw), fixAs(u.Scheme+raw[len(u.Scheme):], "write the scheme in lower case"))
 	}
 	switch u.Scheme {
 	case "https":
 		return hostProblem(u, raw)
 	case "http":
 		if !opts.AllowInsecure {
-			return fmt.Sprintf("URL %q is not https; use https:// (only tests may use http:// to a loopback host, with Options.AllowInsecure)", raw)
+			return fmt.Sprintf("URL %s is not https; use https:// (only tests may use http:// to a loopback host, with Options.AllowInsecure)", quote(raw))
 		}
 		if msg := hostProblem(u, raw); msg != "" {
 			return msg
 		}
 		if !isLoopback(u.Hostname()) {
-			return fmt.Sprintf("URL %q uses http:// with the non-loopback host %q; use https:// (Options.AllowInsecure allows http:// only for 127.0.0.0/8, localhost and [::1])", raw, u.Hostname())
+			return fmt.Sprintf("URL %s uses http:// with the non-loopback host %s; use https:// (Options.AllowInsecure allows http:// only for 127.0.0.0/8, localhost and [::1])", quote(raw), quote(u.Hostname()))
 		}
 	case "file":
 		if !opts.AllowInsecure {
-			return fmt.Sprintf("URL %q is a local file; use an https:// URL (only tests may use file:// URLs, with Options.AllowInsecure)", raw)
+			return fmt.Sprintf("URL %s is a local file; use an https:// URL (only tests may use file:// URLs, with Options.AllowInsecure)", quote(raw))
 		}
 		if u.Opaque != "" || !strings.HasPrefix(u.Path, "/") {
-			return fmt.Sprintf("file URL %q has no absolute path; write it as file:///absolute/path", raw)
+			return fmt.Sprintf("file URL %s has no absolute path; write it as file:///absolute/path", quote(raw))
 		}
 	default:
-		return fmt.Sprintf("URL %q has the unsupported scheme %q; use an https:// URL", raw, u.Scheme)
+		return fmt.Sprintf("URL %s has the unsupported scheme %s; use an https:// URL", quote(raw), quote(u.Scheme))
 	}
 	return ""
 }
@@ -73,7 +73,7 @@ func urlProblem(raw string, opts Options) string {
 // hostProblem checks the host part of an http or https URL.
 func hostProblem(u *url.URL, raw string) string {
 	if u.Opaque != "" || u.Hostname() == "" {
-		return fmt.Sprintf("URL %q has no host; write it as %s://host/path", raw, u.Scheme)
+		return fmt.Sprintf("URL %s has no host; write it as %s://host/path", quote(raw), u.Scheme)
 	}
 	if u.User != nil { // RedactUserInfo should have caught it
 		return credentialsProblem(u.Scheme + "://" + redacted + "@" + u.Host + "/...")
@@ -84,7 +84,7 @@ func hostProblem(u *url.URL, raw string) string {
 // credentialsProblem is the message for a URL with user information,
 // shown as given (already redacted).
 func credentialsProblem(shown string) string {
-	return fmt.Sprintf("URL %q carries credentials (user information); extras.json is committed, so it must not hold secrets: use a URL without them", shown)
+	return fmt.Sprintf("URL %s carries credentials (user information); extras.json is committed, so it must not hold secrets: use a URL without them", quote(shown))
 }
 
 // redacted replaces the user information of URLs in messages.
@@ -144,14 +144,14 @@ func sha256Problem(s string) (what, fix string) {
 	}
 	switch {
 	case len(s) == 64 && isLowerHex(strings.ToLower(s), 64):
-		return fmt.Sprintf("sha256 %q has upper-case hex digits", s), fmt.Sprintf("write it in lower case as %q", strings.ToLower(s))
+		return fmt.Sprintf("sha256 %s has upper-case hex digits", quote(s)), fmt.Sprintf("write it in lower case as %s", quote(strings.ToLower(s)))
 	case strings.HasPrefix(s, "sha256-"):
-		return fmt.Sprintf("sha256 %q is in SRI form", s), "rename the key to \"integrity\""
+		return fmt.Sprintf("sha256 %s is in SRI form", quote(s)), "rename the key to \"integrity\""
 	}
 	if i := strings.IndexFunc(s, func(r rune) bool { return !isHexDigit(r) }); i >= 0 {
-		return fmt.Sprintf("sha256 %q contains %q, which is not a hex digit", s, []rune(s[i:])[0]), ""
+		return fmt.Sprintf("sha256 %s contains %q, which is not a hex digit", quote(s), []rune(s[i:])[0]), ""
 	}
-	return fmt.Sprintf("sha256 %q has %d hex digits, want 64", s, len(s)), ""
+	return fmt.Sprintf("sha256 %s has %d hex digits, want 64", quote(s), len(s)), ""
 }
 
 // integrityProblem checks the value of "integrity". It returns what is wrong
@@ -163,19 +163,19 @@ func integrityProblem(s string) (what, fix string) {
 	alg, b64, ok := strings.Cut(s, "-")
 	switch {
 	case strings.ContainsAny(s, " \t\r\n"):
-		return fmt.Sprintf("integrity %q holds several values", s), "keep exactly one \"sha256-<base64>\""
+		return fmt.Sprintf("integrity %s holds several values", quote(s)), "keep exactly one \"sha256-<base64>\""
 	case isLowerHex(s, 64):
-		return fmt.Sprintf("integrity %q is a hex digest", s), "rename the key to \"sha256\""
+		return fmt.Sprintf("integrity %s is a hex digest", quote(s)), "rename the key to \"sha256\""
 	case !ok:
-		return fmt.Sprintf("integrity %q is not of the form \"sha256-<base64>\"", s), ""
+		return fmt.Sprintf("integrity %s is not of the form \"sha256-<base64>\"", quote(s)), ""
 	case strings.EqualFold(alg, "sha256") && alg != "sha256":
-		return fmt.Sprintf("integrity %q does not start with \"sha256-\" in lower case", s), fmt.Sprintf("write it as %q", "sha256-"+b64)
+		return fmt.Sprintf("integrity %s does not start with \"sha256-\" in lower case", quote(s)), fixAs("sha256-"+b64, "write the prefix as \"sha256-\"")
 	case alg != "sha256":
-		return fmt.Sprintf("integrity %q uses %q, but only sha256 is supported", s, alg), ""
+		return fmt.Sprintf("integrity %s uses %s, but only sha256 is supported", quote(s), quote(alg)), ""
 	case strings.ContainsAny(b64, "-_"):
-		return fmt.Sprintf("integrity %q uses URL-safe base64 instead of standard base64", s), ""
+		return fmt.Sprintf("integrity %s uses URL-safe base64 instead of standard base64", quote(s)), ""
 	}
-	return fmt.Sprintf("integrity %q is not \"sha256-\" followed by the padded standard base64 encoding of a 32-byte digest", s), ""
+	return fmt.Sprintf("integrity %s is not \"sha256-\" followed by the padded standard base64 encoding of a 32-byte digest", quote(s)), ""
 }
 
 // stripPrefixProblem checks the value of "strip_prefix".
@@ -184,7 +184,7 @@ func stripPrefixProblem(s string) string {
 		return "strip_prefix is empty; remove the key, an empty prefix strips nothing"
 	}
 	if strings.IndexFunc(s, unicode.IsControl) >= 0 {
-		return fmt.Sprintf("strip_prefix %q contains a control character; write the directory name as it appears in the archive", s)
+		return fmt.Sprintf("strip_prefix %s contains a control character; write the directory name as it appears in the archive", quote(s))
 	}
 	var why string
 	parts := strings.Split(s, "/")
@@ -200,12 +200,12 @@ func stripPrefixProblem(s string) string {
 	default:
 		return ""
 	}
-	msg := fmt.Sprintf("strip_prefix %q %s, but it must be a clean relative path", s, why)
+	msg := fmt.Sprintf("strip_prefix %s %s, but it must be a clean relative path", quote(s), why)
 	clean := strings.Trim(path.Clean("/"+s), "/")
 	if slices.Contains(parts, "..") || clean == "" {
 		return msg + "; write the directory inside the archive, such as \"firmware-1.0\""
 	}
-	return msg + fmt.Sprintf("; write it as %q", clean)
+	return msg + "; " + fixAs(clean, "remove the extra \"/\", \".\" and empty components")
 }
 
 // typeProblem checks the value of "type".
@@ -213,8 +213,8 @@ func typeProblem(s string) string {
 	if slices.Contains(ArchiveTypes, s) {
 		return ""
 	}
-	return fmt.Sprintf("unsupported archive type %q%s; use one of %s, or remove \"type\" to let Bazel infer it from the URL",
-		s, suggest(strings.TrimPrefix(s, "."), ArchiveTypes), strings.Join(ArchiveTypes, ", "))
+	return fmt.Sprintf("unsupported archive type %s%s; use one of %s, or remove \"type\" to let Bazel infer it from the URL",
+		quote(s), suggest(strings.TrimPrefix(s, "."), ArchiveTypes), strings.Join(ArchiveTypes, ", "))
 }
 
 // provenanceProblem checks the value of provenance key.
@@ -223,10 +223,10 @@ func provenanceProblem(key, s string) string {
 		return fmt.Sprintf("provenance.%s is empty; fill it in or remove the key", key)
 	}
 	if strings.IndexFunc(s, unicode.IsControl) >= 0 {
-		return fmt.Sprintf("provenance.%s %q contains a control character; remove it", key, s)
+		return fmt.Sprintf("provenance.%s %s contains a control character; remove it", key, quote(s))
 	}
 	if key == "repository" && !isRepository(s) {
-		return fmt.Sprintf("provenance.repository %q is not a GitHub repository; write it as \"owner/name\", such as \"lowRISC/opentitan\"", s)
+		return fmt.Sprintf("provenance.repository %s is not a GitHub repository; write it as \"owner/name\", such as \"lowRISC/opentitan\"", quote(s))
 	}
 	return ""
 }

@@ -2,6 +2,7 @@ package extrasfile
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"strconv"
@@ -61,6 +62,10 @@ func AcquireLock(ctx context.Context, path, display string, opts LockOptions) (*
 	told := false
 	for {
 		l, err := tryLock(path)
+		if se := (*SymlinkError)(nil); errors.As(err, &se) {
+			se.Display = display
+			return nil, se
+		}
 		if err != nil {
 			return nil, fmt.Errorf("locking %s: %w", display, err)
 		}
@@ -104,4 +109,13 @@ func readPID(path string) int {
 func (l *fileLock) writePID() {
 	l.f.Truncate(0)
 	l.f.WriteAt([]byte(strconv.Itoa(os.Getpid())+"\n"), 0)
+}
+
+// symlinkLock is the error of a lock file that is a symbolic link.
+func symlinkLock(path string) error {
+	target, err := os.Readlink(path)
+	if err != nil {
+		target = "(unreadable)"
+	}
+	return &SymlinkError{Display: path, Target: target, What: "the lock"}
 }

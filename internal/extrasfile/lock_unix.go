@@ -4,6 +4,7 @@ package extrasfile
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"syscall"
 )
@@ -19,9 +20,23 @@ type fileLock struct {
 // tryLock takes the lock if it is free; it returns nil, nil if another
 // process holds it.
 func tryLock(path string) (*fileLock, error) {
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
+	// O_NOFOLLOW: a lock that is a symbolic link (committed in a pull
+	// request, say) must not make us create or truncate its target.
+	// O_NONBLOCK: opening a FIFO planted there must not hang; it is
+	// refused below.
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|syscall.O_NOFOLLOW|syscall.O_NONBLOCK, 0o644)
 	if err != nil {
+		if errors.Is(err, syscall.ELOOP) || errors.Is(err, syscall.EMLINK) {
+			return nil, symlinkLock(path)
+		}
 		return nil, err
+	}
+	if fi, err := f.Stat(); err != nil || !fi.Mode().IsRegular() {
+		f.Close()
+		if err != nil {
+			return nil, err
+		}
+		return nil, fmt.Errorf("%s is not a regular file (%s): delete it and run the command again", path, fi.Mode().Type())
 	}
 	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
 		f.Close()

@@ -39,17 +39,68 @@ type Store struct {
 }
 
 // Open returns the store for the file at path (shown as display in
-// messages), resolving symbolic links so that the lock and the temporary
-// file lie beside the real file. The file must exist.
+// messages), which must lie in root: see [OpenIn].
 func Open(path, display string) (*Store, error) {
+	return OpenIn(filepath.Dir(path), path, display)
+}
+
+// OpenIn returns the store for the file at path (shown as display in
+// messages), resolving symbolic links so that the lock and the temporary
+// file lie beside the real file. The file must exist. If path is a
+// symbolic link, it must resolve to a file inside the directory root (such
+// as the repository's root), symbolic links in root resolved: a link to
+// elsewhere (which a pull request could commit) is refused with a
+// *SymlinkError, since the tools would then write the file it points to.
+func OpenIn(root, path, display string) (*Store, error) {
 	real, err := filepath.EvalSymlinks(path)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
+			if fi, lerr := os.Lstat(path); lerr == nil && fi.Mode()&fs.ModeSymlink != 0 {
+				target, _ := os.Readlink(path)
+				return nil, &SymlinkError{Display: display, Target: target, What: "the file"}
+			}
 			return nil, fmt.Errorf("%s does not exist", display)
 		}
 		return nil, err
 	}
+	if fi, err := os.Lstat(path); err == nil && fi.Mode()&fs.ModeSymlink != 0 {
+		if !within(root, real) {
+			return nil, &SymlinkError{Display: display, Target: real, What: "the file"}
+		}
+	}
+	if fi, err := os.Stat(real); err == nil && !fi.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s is not a regular file (%s); replace it with the file itself", display, fi.Mode().Type())
+	}
 	return &Store{Path: real, Display: display}, nil
+}
+
+// within reports whether the resolved path real lies inside the directory
+// root, whose symbolic links are resolved for the comparison.
+func within(root, real string) bool {
+	r, err := filepath.EvalSymlinks(root)
+	if err != nil {
+		return false
+	}
+	rel, err := filepath.Rel(r, real)
+	return err == nil && filepath.IsLocal(rel)
+}
+
+// SymlinkError is a file of the store (extras.json, its lock or a
+// temporary file) that is a symbolic link to a place the store refuses to
+// write: following it would write a file that is not the store's.
+type SymlinkError struct {
+	Display string // the link, as shown in messages
+	Target  string // what it points to
+	What    string // "the file", "the lock", "the temporary file"
+}
+
+func (e *SymlinkError) Error() string {
+	switch e.What {
+	case "the file":
+		return fmt.Sprintf("%s is a symbolic link to %s, outside the repository; refusing to write through it (a committed link could make the tools overwrite any file): delete the link (rm %s) and put the file itself there", e.Display, e.Target, e.Display)
+	default:
+		return fmt.Sprintf("%s, %s, is a symbolic link to %s; refusing to follow it (it would overwrite that file): delete the link (rm %s) and run the command again", e.Display, e.What, e.Target, e.Display)
+	}
 }
 
 // Load reads and parses the file and returns it with its bytes. If it does
@@ -177,13 +228,21 @@ var TestHookBeforeRename func(tmp string) error
 // written only under its lock.
 func WriteAtomic(path string, data []byte) (err error) {
 	perm := fs.FileMode(0o644)
-	if fi, err := os.Stat(path); err == nil {
+	if fi, err := os.Lstat(path); err == nil {
+		if fi.Mode()&fs.ModeSymlink != 0 {
+			// The rename would replace the link, not its target; callers
+			// pass the file itself (Store resolves its links).
+			target, _ := os.Readlink(path)
+			return &SymlinkError{Display: path, Target: target, What: "the file to replace"}
+		}
 		perm = fi.Mode().Perm()
 	}
 	dir, base := filepath.Split(path)
 	if dir == "" {
 		dir = "."
 	}
+	// os.CreateTemp opens with O_CREATE|O_EXCL and a random name, so it
+	// never follows a link planted at that name: it picks another name.
 	tmp, err := os.CreateTemp(dir, tempPattern(base))
 	if err != nil {
 		return err

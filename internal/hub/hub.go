@@ -59,20 +59,57 @@ func Write(dir string, spec HubSpec, spokes map[string]string, extrasBzl string)
 		}
 	}
 	links = append(links, [2]string{"extras.bzl", extrasBzl})
+	// Every file is made under a temporary name and renamed into place,
+	// so that an interrupted run leaves each one old or new, never half
+	// written.
 	for _, l := range links {
 		name, target := l[0], l[1]
 		link := filepath.Join(dir, name)
-		if err := os.RemoveAll(link); err != nil {
-			return err
+		tmp := filepath.Join(dir, ".tmp-link-"+name)
+		os.Remove(tmp)
+		if err := os.Symlink(target, tmp); err != nil {
+			return fmt.Errorf("hub: linking %s: %w", name, err)
 		}
-		if err := os.Symlink(target, link); err != nil {
+		// A rename cannot replace a directory.
+		if fi, err := os.Lstat(link); err == nil && fi.IsDir() {
+			if err := os.RemoveAll(link); err != nil {
+				os.Remove(tmp)
+				return err
+			}
+		}
+		if err := os.Rename(tmp, link); err != nil {
+			os.Remove(tmp)
 			return fmt.Errorf("hub: linking %s: %w", name, err)
 		}
 	}
 	build := strings.TrimRight(render("hub_BUILD.bazel.tmpl", map[string]any{
 		"Source": spec.Source, "Aliases": aliases, "NoAlias": noAlias,
 	}), "\n") + "\n"
-	return os.WriteFile(filepath.Join(dir, "BUILD.bazel"), []byte(build), 0o644)
+	return replaceFile(filepath.Join(dir, "BUILD.bazel"), []byte(build))
+}
+
+// replaceFile writes data to path through a new temporary file (O_EXCL, so
+// no link is followed) beside it, renamed into place.
+func replaceFile(path string, data []byte) error {
+	f, err := os.CreateTemp(filepath.Dir(path), ".tmp-"+filepath.Base(path)+"-*")
+	if err != nil {
+		return fmt.Errorf("hub: %w", err)
+	}
+	_, err = f.Write(data)
+	if err == nil {
+		err = f.Chmod(0o644)
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(f.Name(), path)
+	}
+	if err != nil {
+		os.Remove(f.Name())
+		return fmt.Errorf("hub: writing %s: %w", filepath.Base(path), err)
+	}
+	return nil
 }
 
 // declaresTarget reports whether the BUILD file declares a target with the

@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/ot-provisioning-exts/ot-provisioning-exts/internal/errtext"
 	"github.com/ot-provisioning-exts/ot-provisioning-exts/internal/extras"
 )
 
@@ -173,28 +174,28 @@ func ParseLocal(value, workspace string, f *extras.File) (map[string]string, err
 	for _, pair := range strings.Split(value, ",") {
 		name, dir, ok := strings.Cut(strings.TrimSpace(pair), "=")
 		if !ok || name == "" || dir == "" {
-			problems = append(problems, fmt.Sprintf("%q is not name=path", pair))
+			problems = append(problems, fmt.Sprintf("%s is not name=path", errtext.Quote(pair)))
 			continue
 		}
 		if _, ok := f.Lookup(name); !ok {
-			problems = append(problems, fmt.Sprintf("%q is not an entry of extras.json (entries: %s)", name, entryNames(f)))
+			problems = append(problems, fmt.Sprintf("%s is not an entry of extras.json (entries: %s)", errtext.Quote(name), entryNames(f)))
 			continue
 		}
 		if _, dup := locals[name]; dup {
-			problems = append(problems, fmt.Sprintf("%q is given twice", name))
+			problems = append(problems, fmt.Sprintf("%s is given twice", errtext.Quote(name)))
 			continue
 		}
 		if !filepath.IsAbs(dir) {
 			dir = filepath.Join(workspace, dir)
 		}
 		if st, err := os.Stat(dir); err != nil || !st.IsDir() {
-			problems = append(problems, fmt.Sprintf("entry %q: %s is not a directory", name, dir))
+			problems = append(problems, fmt.Sprintf("entry %s: %s is not a directory", errtext.Quote(name), errtext.Cut(dir)))
 			continue
 		}
 		locals[name] = filepath.Clean(dir)
 	}
 	if len(problems) > 0 {
-		return nil, fmt.Errorf("--repo_env=%s=%s: %s", LocalEnv, value, strings.Join(problems, "; "))
+		return nil, fmt.Errorf("--repo_env=%s=%s: %s", LocalEnv, errtext.Cut(value), strings.Join(errtext.List(problems, 0), "; "))
 	}
 	return locals, nil
 }
@@ -208,5 +209,5 @@ func entryNames(f *extras.File) string {
 		names = append(names, e.Name)
 	}
 	sort.Strings(names)
-	return strings.Join(names, ", ")
+	return strings.Join(errtext.List(names, 0), ", ")
 }

@@ -203,7 +203,7 @@ func (r *Runner) path(rel string) string {
 
 // store opens the extras.json of the working tree.
 func (r *Runner) store(dir string) (*extrasfile.Store, error) {
-	st, err := extrasfile.Open(filepath.Join(dir, filepath.FromSlash(r.cfg.ExtrasPath)), r.cfg.ExtrasPath)
+	st, err := extrasfile.OpenIn(dir, filepath.Join(dir, filepath.FromSlash(r.cfg.ExtrasPath)), r.cfg.ExtrasPath)
 	if err != nil {
 		return nil, err
 	}

@@ -14,6 +14,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -21,9 +22,12 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"strings"
+	"syscall"
 
+	"github.com/ot-provisioning-exts/ot-provisioning-exts/internal/errtext"
 	"github.com/ot-provisioning-exts/ot-provisioning-exts/internal/extras"
 	"github.com/ot-provisioning-exts/ot-provisioning-exts/internal/hub"
 )
@@ -36,11 +40,23 @@ The ot_provisioning_exts module extension runs this helper at fetch time.
 Run "extras_helper plan -help" or "extras_helper hub -help" for the flags.
 `
 
+// startedEnv names a file that main creates once SIGINT and SIGTERM are
+// handled: a hook for tests that interrupt the helper (and so must not
+// signal it before), not for users.
+const startedEnv = "OT_EXTRAS_HELPER_TEST_STARTED"
+
 func main() {
-	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+	// Bazel interrupts a fetch with a signal; stop planning promptly.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	if p := os.Getenv(startedEnv); p != "" {
+		os.WriteFile(p, nil, 0o644)
+	}
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
 }
 
-func run(args []string, stdout, stderr io.Writer) int {
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usage)
 		return 2
@@ -48,27 +64,28 @@ func run(args []string, stdout, stderr io.Writer) int {
 	var err error
 	switch args[0] {
 	case "plan":
-		err = plan(args[1:], stdout, stderr)
+		err = plan(ctx, args[1:], stdout, stderr)
 	case "hub":
 		err = writeHub(args[1:], stderr)
 	case "-h", "-help", "--help", "help":
 		fmt.Fprint(stdout, usage)
 		return 0
 	default:
-		fmt.Fprintf(stderr, "extras_helper: unknown command %q\n%s", args[0], usage)
+		fmt.Fprintf(stderr, "extras_helper: unknown command %s\n%s", errtext.Quote(args[0]), usage)
 		return 2
 	}
 	if errors.Is(err, flag.ErrHelp) {
 		return 0
 	}
 	if err != nil {
-		fmt.Fprintln(stderr, err)
+		// Bazel shows this in fail(): a few lines, whatever the input.
+		fmt.Fprintln(stderr, errtext.CapLines(err.Error(), errtext.MaxLines))
 		return 1
 	}
 	return 0
 }
 
-func plan(args []string, stdout, stderr io.Writer) error {
+func plan(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("extras_helper plan", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	file := fs.String("file", "", "the extras.json to read (an absolute path)")
@@ -84,21 +101,57 @@ func plan(args []string, stdout, stderr io.Writer) error {
 		return errors.New("extras_helper plan: -file is required and takes no arguments")
 	}
 	name := displayName(*file, *display, *workspace)
-	f, err := extras.ParseFile(context.Background(), *file, name, extras.Options{AllowInsecure: *insecure})
-	if err != nil {
-		return err
+	// The plan is made in the background and printed whole at the end, so
+	// that a signal stops the helper at once (the encoding of a huge plan
+	// cannot be interrupted) and an interrupted run prints no plan.
+	type result struct {
+		out []byte
+		err error
 	}
-	locals, err := hub.ParseLocal(*local, *workspace, f)
+	done := make(chan result, 1)
+	go func() {
+		out, err := makePlan(ctx, *file, name, *workspace, *local, extras.Options{AllowInsecure: *insecure})
+		done <- result{out, err}
+	}()
+	var r result
+	select {
+	case r = <-done:
+	case <-ctx.Done():
+	}
+	if ctx.Err() != nil {
+		return fmt.Errorf("extras_helper plan: interrupted while planning %s; nothing was printed", errtext.Cut(name))
+	}
+	if r.err != nil {
+		return r.err
+	}
+	_, err := stdout.Write(r.out)
+	return err
+}
+
+// makePlan parses the file and returns the plan as JSON, a line.
+func makePlan(ctx context.Context, file, name, workspace, local string, opts extras.Options) ([]byte, error) {
+	f, err := extras.ParseFile(ctx, file, name, opts)
 	if err != nil {
-		return err
+		return nil, err
+	}
+	locals, err := hub.ParseLocal(local, workspace, f)
+	if err != nil {
+		return nil, err
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
 	}
 	p, err := hub.NewPlan(f, name, locals)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	enc := json.NewEncoder(stdout)
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
-	return enc.Encode(p)
+	if err := enc.Encode(p); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
 }
 
 // displayName says where the file is in a way the user can act on. A file in
@@ -151,7 +204,7 @@ func writeHub(args []string, stderr io.Writer) error {
 	fs.Func("spoke", "NAME=DIR: the directory of entry NAME's repository (repeatable)", func(v string) error {
 		name, dir, ok := strings.Cut(v, "=")
 		if !ok || name == "" || dir == "" {
-			return fmt.Errorf("want NAME=DIR, got %q", v)
+			return fmt.Errorf("want NAME=DIR, got %s", errtext.Quote(v))
 		}
 		spokes[name] = dir
 		return nil

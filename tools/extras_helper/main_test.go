@@ -89,7 +89,7 @@ type result struct {
 
 func runHelper(args ...string) result {
 	var stdout, stderr bytes.Buffer
-	code := run(args, &stdout, &stderr)
+	code := run(context.Background(), args, &stdout, &stderr)
 	return result{code, stdout.String(), stderr.String()}
 }
 

@@ -41,6 +41,7 @@ import (
 	"time"
 
 	"github.com/ot-provisioning-exts/ot-provisioning-exts/internal/download"
+	"github.com/ot-provisioning-exts/ot-provisioning-exts/internal/errtext"
 	"github.com/ot-provisioning-exts/ot-provisioning-exts/internal/gitcli"
 	"github.com/ot-provisioning-exts/ot-provisioning-exts/internal/github"
 	"github.com/ot-provisioning-exts/ot-provisioning-exts/internal/helperlock"
@@ -399,7 +400,7 @@ func run(ctx context.Context, args []string, e *env) int {
 	}
 	cmd := findCommand(args[0])
 	if cmd == nil {
-		fmt.Fprintf(e.stderr, "release: unknown command %q\nRun 'release -h' for usage.\n", args[0])
+		fmt.Fprintf(e.stderr, "release: unknown command %s\nRun 'release -h' for usage.\n", errtext.Quote(args[0]))
 		return exitUsage
 	}
 	fs := flag.NewFlagSet(cmd.name, flag.ContinueOnError)
@@ -418,7 +419,7 @@ func run(ctx context.Context, args []string, e *env) int {
 		return usageErr("%v", err)
 	}
 	if fs.NArg() > 0 {
-		return usageErr("unexpected argument %q (flags only)", fs.Arg(0))
+		return usageErr("unexpected argument %s (flags only)", errtext.Quote(fs.Arg(0)))
 	}
 	token := e.getenv("GITHUB_TOKEN")
 	runner, err := o.runner(ctx, cmd, e, token)
@@ -427,7 +428,7 @@ func run(ctx context.Context, args []string, e *env) int {
 		if errors.As(err, &ue) {
 			return usageErr("%s", redact(err.Error(), token))
 		}
-		fmt.Fprintf(e.stderr, "release %s: %s\n", cmd.name, redact(explain(err), token))
+		fmt.Fprintf(e.stderr, "release %s: %s\n", cmd.name, errtext.CapLines(redact(explain(err), token), errtext.MaxLines))
 		return exitFail
 	}
 	if err := cmd.run(ctx, runner, &o); err != nil {
@@ -493,7 +494,7 @@ func (o *options) runner(ctx context.Context, cmd *command, e *env, token string
 		return nil, usagef("-rc must be between 0 and 99")
 	}
 	if _, _, ok := github.SplitRepository(o.repo); !ok && o.repo != "" {
-		return nil, usagef("-repo %q is not of the form owner/name", o.repo)
+		return nil, usagef("-repo %s is not of the form owner/name", errtext.Quote(o.repo))
 	}
 	if o.opentitan == "" && !cmd.helper {
 		return nil, usagef("-opentitan is required: the OpenTitan checkout that Bazel runs in")
@@ -509,7 +510,7 @@ func (o *options) runner(ctx context.Context, cmd *command, e *env, token string
 	}
 	for _, p := range []string{o.extras, o.state, o.config, o.lock} {
 		if filepath.IsAbs(p) || strings.HasPrefix(filepath.Clean(p), "..") {
-			return nil, usagef("%q must be a path inside the checkout", p)
+			return nil, usagef("%s must be a path inside the checkout", errtext.Quote(p))
 		}
 	}
 	if token == "" && !o.dryRun {

@@ -4,6 +4,8 @@ import (
 	"net/url"
 
 	redaction "github.com/ot-provisioning-exts/ot-provisioning-exts/internal/redact"
+
+	"github.com/ot-provisioning-exts/ot-provisioning-exts/internal/errtext"
 )
 
 // redactingEnv returns a copy of e whose stdout and stderr hide the GitHub
@@ -47,22 +49,22 @@ func checkTokenFree(o *options, token string) error {
 		}
 		switch f.name {
 		case "-bazel-arg":
-			return usagef("-bazel-arg %q carries the GitHub token; Bazel must never get it (its options are also recorded in the committed state file): give the build what it needs otherwise, never the token", redaction.String(f.value, token))
+			return usagef("-bazel-arg %s carries the GitHub token; Bazel must never get it (its options are also recorded in the committed state file): give the build what it needs otherwise, never the token", errtext.Quote(redaction.String(f.value, token)))
 		case "-title", "-notes":
-			return usagef("%s %q carries the GitHub token, and it would be published on the GitHub release; leave the token out", f.name, redaction.String(f.value, token))
+			return usagef("%s %s carries the GitHub token, and it would be published on the GitHub release; leave the token out", f.name, errtext.Quote(redaction.String(f.value, token)))
 		}
-		return usagef("%s %q carries the GitHub token; pass the token in $GITHUB_TOKEN only (the release's download URLs, built from -server-url and -repo, go into extras.json, which is committed)", f.name, redaction.String(f.value, token))
+		return usagef("%s %s carries the GitHub token; pass the token in $GITHUB_TOKEN only (the release's download URLs, built from -server-url and -repo, go into extras.json, which is committed)", f.name, errtext.Quote(redaction.String(f.value, token)))
 	}
 	for _, f := range values[:4] {
 		if f.name == "-repo" || f.value == "" {
 			continue
 		}
 		if u, err := url.Parse(f.value); err == nil && u.User != nil {
-			return usagef("%s %q carries credentials (user:password@); give the URL without them and the token in $GITHUB_TOKEN only", f.name, redaction.String(f.value, token))
+			return usagef("%s %s carries credentials (user:password@); give the URL without them and the token in $GITHUB_TOKEN only", f.name, errtext.Quote(redaction.String(f.value, token)))
 		}
 	}
 	if u, err := url.Parse(o.serverURL); err == nil && (u.RawQuery != "" || u.ForceQuery || u.Fragment != "") {
-		return usagef("-server-url %q has a query or fragment; give GitHub's web URL alone, such as https://github.com (release download URLs, written to the committed extras.json, are built from it)", redaction.String(o.serverURL, token))
+		return usagef("-server-url %s has a query or fragment; give GitHub's web URL alone, such as https://github.com (release download URLs, written to the committed extras.json, are built from it)", errtext.Quote(redaction.String(o.serverURL, token)))
 	}
 	return nil
 }

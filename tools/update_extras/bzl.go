@@ -11,6 +11,7 @@ import (
 
 	"github.com/bazelbuild/buildtools/build"
 
+	"github.com/ot-provisioning-exts/ot-provisioning-exts/internal/errtext"
 	"github.com/ot-provisioning-exts/ot-provisioning-exts/internal/extras"
 	"github.com/ot-provisioning-exts/ot-provisioning-exts/tools/internal/flaghint"
 )
@@ -145,7 +146,7 @@ func (r *bzlReader) findArchives(f *build.File) *build.DictExpr {
 		case *build.LoadStmt:
 			for _, id := range x.To {
 				if id.Name == archivesVar {
-					r.errorf(startOf(id), "_ARCHIVES is loaded from %q; import that file instead", x.Module.Value)
+					r.errorf(startOf(id), "_ARCHIVES is loaded from %s; import that file instead", errtext.Quote(x.Module.Value))
 				}
 			}
 		}
@@ -287,7 +288,7 @@ func (r *bzlReader) fields(a *archiveEntry, value build.Expr) bool {
 			continue
 		}
 		if first, dup := seen[k.Value]; dup {
-			r.errorf(k.Start, "%s: duplicate key %q (first at %s); remove one of them", a.label, k.Value, lineCol(first))
+			r.errorf(k.Start, "%s: duplicate key %s (first at %s); remove one of them", a.label, errtext.Quote(k.Value), lineCol(first))
 			continue
 		}
 		seen[k.Value] = k.Start
@@ -308,7 +309,7 @@ func (r *bzlReader) fields(a *archiveEntry, value build.Expr) bool {
 				a.entry.StripPrefix, a.strip = s.Value, s.Start
 			}
 		default:
-			r.errorf(k.Start, "%s: key %q is not supported; only %s and %s are", a.label, k.Value, strings.Join(archiveKeys[:len(archiveKeys)-1], ", "), archiveKeys[len(archiveKeys)-1])
+			r.errorf(k.Start, "%s: key %s is not supported; only %s and %s are", a.label, errtext.Quote(k.Value), strings.Join(archiveKeys[:len(archiveKeys)-1], ", "), archiveKeys[len(archiveKeys)-1])
 		}
 	}
 	url, hasURL := seen["url"]

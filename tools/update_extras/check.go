@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/ot-provisioning-exts/ot-provisioning-exts/internal/errtext"
 	"github.com/ot-provisioning-exts/ot-provisioning-exts/internal/extras"
 )
 
@@ -61,7 +62,7 @@ func runCheck(ctx context.Context, c *cli, fs *flag.FlagSet, args []string) erro
 		for _, name := range args {
 			e, ok := f.Lookup(name)
 			if !ok {
-				return fmt.Errorf("no entry %q in %s; %s", name, st.Display, entryList(f))
+				return fmt.Errorf("no entry %s in %s; %s", errtext.Quote(name), st.Display, entryList(f))
 			}
 			entries = append(entries, *e)
 		}
@@ -104,7 +105,7 @@ func runCheck(ctx context.Context, c *cli, fs *flag.FlagSet, args []string) erro
 				return
 			}
 			for _, w := range got.warnings {
-				c.ui.logf("warning: entry %q: %s", e.Name, explain(w))
+				c.ui.logf("warning: entry %s: %s", errtext.Quote(e.Name), explain(w))
 			}
 			mu.Lock()
 			okCount++

@@ -12,6 +12,7 @@ import (
 
 	"github.com/ot-provisioning-exts/ot-provisioning-exts/internal/archive"
 	"github.com/ot-provisioning-exts/ot-provisioning-exts/internal/download"
+	"github.com/ot-provisioning-exts/ot-provisioning-exts/internal/errtext"
 	"github.com/ot-provisioning-exts/ot-provisioning-exts/internal/extras"
 	"github.com/ot-provisioning-exts/ot-provisioning-exts/internal/extrasfile"
 	"github.com/ot-provisioning-exts/ot-provisioning-exts/internal/github"
@@ -41,7 +42,7 @@ var fromReleaseCommand = &command{
 		fs.Func("strip-prefix", "`NAME=DIR`: strip prefix of entry NAME (repeatable; default: the entry's current one)", func(v string) error {
 			name, dir, ok := strings.Cut(v, "=")
 			if !ok || name == "" {
-				return fmt.Errorf("want NAME=DIR, got %q", v)
+				return fmt.Errorf("want NAME=DIR, got %s", errtext.Quote(v))
 			}
 			if c.release.stripPrefix == nil {
 				c.release.stripPrefix = map[string]string{}
@@ -98,7 +99,7 @@ func editFromRelease(ctx context.Context, c *cli, fs *flag.FlagSet, args []strin
 		return nil, usagef("from-release needs -repo OWNER/NAME and -tag TAG")
 	}
 	if _, _, ok := github.SplitRepository(rf.repo); !ok {
-		return nil, usagef("-repo %q is not of the form owner/name", rf.repo)
+		return nil, usagef("-repo %s is not of the form owner/name", errtext.Quote(rf.repo))
 	}
 	for _, name := range args {
 		if err := extras.ValidName(name); err != nil {
@@ -107,7 +108,7 @@ func editFromRelease(ctx context.Context, c *cli, fs *flag.FlagSet, args []strin
 	}
 	for name := range rf.stripPrefix {
 		if len(args) > 0 && !slices.Contains(args, name) {
-			return nil, usagef("-strip-prefix names %q, which is not among the NAMEs", name)
+			return nil, usagef("-strip-prefix names %s, which is not among the NAMEs", errtext.Quote(name))
 		}
 	}
 
@@ -150,7 +151,7 @@ func editFromRelease(ctx context.Context, c *cli, fs *flag.FlagSet, args []strin
 	}
 	for name := range rf.stripPrefix {
 		if !slices.ContainsFunc(items, func(it *releaseItem) bool { return it.name == name }) {
-			return nil, usagef("-strip-prefix names %q, but the release has no asset for it", name)
+			return nil, usagef("-strip-prefix names %s, but the release has no asset for it", errtext.Quote(name))
 		}
 	}
 	ch := &change{st: st}
@@ -191,7 +192,7 @@ func editFromRelease(ctx context.Context, c *cli, fs *flag.FlagSet, args []strin
 			return got, err
 		}
 		if a.SHA256 == "" {
-			ed.note = fmt.Sprintf("GitHub reported no digest for %s; the sha256 of %q was computed from what it served just now: review it before committing.", a.Name, it.name)
+			ed.note = fmt.Sprintf("GitHub reported no digest for %s; the sha256 of %s was computed from what it served just now: review it before committing.", a.Name, errtext.Quote(it.name))
 		}
 	}
 	return ch, nil
@@ -222,7 +223,7 @@ func pickAssets(rel *github.Release, f *extras.File, names []string) ([]*release
 			for _, it := range cands {
 				ns = append(ns, it.asset.Name)
 			}
-			return fmt.Errorf("release %s of %s has several assets for entry %q (%s); remove all but one from the release, or use set with the URL of the one you want", rel.Tag, rel.Repository, name, strings.Join(ns, ", "))
+			return fmt.Errorf("release %s of %s has several assets for entry %s (%s); remove all but one from the release, or use set with the URL of the one you want", rel.Tag, rel.Repository, errtext.Quote(name), strings.Join(ns, ", "))
 		}
 		items = append(items, cands[0])
 		return nil
@@ -231,7 +232,7 @@ func pickAssets(rel *github.Release, f *extras.File, names []string) ([]*release
 		for _, name := range slices.Compact(slices.Sorted(slices.Values(names))) {
 			cands := byName[name]
 			if len(cands) == 0 {
-				return nil, fmt.Errorf("release %s of %s has no asset for entry %q (such as %s.tar.xz); %s", rel.Tag, rel.Repository, name, name, listed)
+				return nil, fmt.Errorf("release %s of %s has no asset for entry %s (such as %s.tar.xz); %s", rel.Tag, rel.Repository, errtext.Quote(name), name, listed)
 			}
 			if err := pick(name, cands); err != nil {
 				return nil, err
@@ -266,12 +267,12 @@ func (c *cli) checkAsset(it *releaseItem) error {
 	}
 	if a.SHA256 == "" {
 		if a.Digest != "" {
-			return fmt.Errorf("asset %s has the digest %q, but only sha256 is supported", a.Name, a.Digest)
+			return fmt.Errorf("asset %s has the digest %s, but only sha256 is supported", a.Name, errtext.Quote(a.Digest))
 		}
 		if !c.release.allowMissingDigest {
 			return fmt.Errorf("GitHub reports no digest for asset %s (it records one for assets uploaded since mid-2025), so the download cannot be verified; re-upload the asset, or pass -allow-missing-digest to hash it here and review the result", a.Name)
 		}
-		c.ui.logf("warning: entry %q: GitHub reports no digest for asset %s; hashing it here without verification", it.name, a.Name)
+		c.ui.logf("warning: entry %s: GitHub reports no digest for asset %s; hashing it here without verification", errtext.Quote(it.name), a.Name)
 	}
 	if a.URL == "" {
 		return fmt.Errorf("asset %s has no browser_download_url", a.Name)

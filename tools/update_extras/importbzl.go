@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/ot-provisioning-exts/ot-provisioning-exts/internal/errtext"
 	"github.com/ot-provisioning-exts/ot-provisioning-exts/internal/extras"
 	"github.com/ot-provisioning-exts/ot-provisioning-exts/internal/extrasfile"
 )
@@ -105,7 +106,7 @@ func editImportBzl(ctx context.Context, c *cli, fs *flag.FlagSet, args []string)
 	for _, e := range entries {
 		ed := &edit{name: e.Name, old: extrasfile.Lookup(f, e.Name), entry: &e}
 		if ed.old != nil && !extrasfile.SameEntry(ed.old, ed.entry) {
-			differ = append(differ, fmt.Sprintf("entry %q: %s", e.Name, changedFields(ed.old, ed.entry)))
+			differ = append(differ, fmt.Sprintf("entry %s: %s", errtext.Quote(e.Name), changedFields(ed.old, ed.entry)))
 		}
 		if c.importBzl.verify {
 			ed.fetch = func(ctx context.Context, fx *fetcher) (*fetched, error) {

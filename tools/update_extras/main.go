@@ -23,6 +23,7 @@ import (
 	"time"
 
 	"github.com/ot-provisioning-exts/ot-provisioning-exts/internal/download"
+	"github.com/ot-provisioning-exts/ot-provisioning-exts/internal/errtext"
 )
 
 func main() {
@@ -184,7 +185,7 @@ func run(ctx context.Context, args []string, e *env) int {
 	}
 	cmd := findCommand(name)
 	if cmd == nil {
-		fmt.Fprintf(e.stderr, "update_extras: unknown command %q\nRun 'update_extras -h' for usage.\n", name)
+		fmt.Fprintf(e.stderr, "update_extras: unknown command %s\nRun 'update_extras -h' for usage.\n", errtext.Quote(name))
 		return exitUsage
 	}
 	fs := c.flagSet(cmd)
@@ -210,7 +211,7 @@ func run(ctx context.Context, args []string, e *env) int {
 	case errors.Is(err, errReported):
 		return exitFail
 	default:
-		fmt.Fprintf(e.stderr, "update_extras %s: %s\n", cmd.name, c.redact(explain(err)))
+		fmt.Fprintf(e.stderr, "update_extras %s: %s\n", cmd.name, errtext.CapLines(c.redact(explain(err)), errtext.MaxLines))
 		return exitFail
 	}
 }
@@ -356,7 +357,7 @@ func (c *cli) finish(fs *flag.FlagSet) error {
 		return usagef("-deadline must be positive")
 	}
 	if c.mirrors != "all" && c.mirrors != "first" {
-		return usagef("-mirrors must be all or first, not %q", c.mirrors)
+		return usagef("-mirrors must be all or first, not %s", errtext.Quote(c.mirrors))
 	}
 	c.ui = newUI(c.env.stderr, c.env.tty)
 	return nil

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 
+	"github.com/ot-provisioning-exts/ot-provisioning-exts/internal/errtext"
 	"github.com/ot-provisioning-exts/ot-provisioning-exts/internal/extrasfile"
 )
 
@@ -37,7 +38,7 @@ func editRemove(ctx context.Context, c *cli, fs *flag.FlagSet, args []string) (*
 	for _, name := range names {
 		old := extrasfile.Lookup(f, name)
 		if old == nil {
-			return nil, fmt.Errorf("no entry %q in %s; %s", name, st.Display, entryList(f))
+			return nil, fmt.Errorf("no entry %s in %s; %s", errtext.Quote(name), st.Display, entryList(f))
 		}
 		ch.edits = append(ch.edits, &edit{name: name, old: old})
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/ot-provisioning-exts/ot-provisioning-exts/internal/errtext"
 	"github.com/ot-provisioning-exts/ot-provisioning-exts/internal/extras"
 	"github.com/ot-provisioning-exts/ot-provisioning-exts/internal/redact"
 )
@@ -35,7 +36,7 @@ func redactingEnv(e *env) (_ *env, flush func()) {
 func (c *cli) secretsProblem(rawURL string) string {
 	const why = "; extras.json is committed, so it must not hold secrets"
 	if shown, ok := extras.RedactUserInfo(rawURL); ok {
-		return fmt.Sprintf("URL %q carries credentials (user information)%s", redact.String(shown, c.token), why)
+		return fmt.Sprintf("URL %s carries credentials (user information)%s", errtext.Quote(redact.String(shown, c.token)), why)
 	}
 	if c.token == "" || !redact.Contains(rawURL, c.token) {
 		return ""
@@ -44,7 +45,7 @@ func (c *cli) secretsProblem(rawURL string) string {
 	if _, query, ok := strings.Cut(rawURL, "?"); ok && redact.Contains(query, c.token) {
 		where = " in its query"
 	}
-	return fmt.Sprintf("URL %q carries the GitHub token ($GITHUB_TOKEN)%s%s", redact.String(rawURL, c.token), where, why)
+	return fmt.Sprintf("URL %s carries the GitHub token ($GITHUB_TOKEN)%s%s", errtext.Quote(redact.String(rawURL, c.token)), where, why)
 }
 
 // checkSecrets fails, naming entry name, if a URL must not be written to
@@ -53,7 +54,7 @@ func (c *cli) checkSecrets(name string, urls []string) error {
 	var problems []string
 	for _, u := range urls {
 		if msg := c.secretsProblem(u); msg != "" {
-			problems = append(problems, fmt.Sprintf("entry %q: %s: use a URL without them", name, msg))
+			problems = append(problems, fmt.Sprintf("entry %s: %s: use a URL without them", errtext.Quote(name), msg))
 		}
 	}
 	if len(problems) > 0 {

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/ot-provisioning-exts/ot-provisioning-exts/internal/download"
+	"github.com/ot-provisioning-exts/ot-provisioning-exts/internal/errtext"
 	"github.com/ot-provisioning-exts/ot-provisioning-exts/internal/extras"
 	"github.com/ot-provisioning-exts/ot-provisioning-exts/internal/extrasfile"
 )
@@ -144,7 +145,7 @@ func editSet(ctx context.Context, c *cli, fs *flag.FlagSet, args []string) (*cha
 			return nil, err
 		}
 		if want == "" {
-			ed.note = fmt.Sprintf("the sha256 of %q was computed from what %s served just now, and nothing else vouches for it: review it (for example against the digest on the release page) before committing.", name, download.Redact(got.url))
+			ed.note = fmt.Sprintf("the sha256 of %s was computed from what %s served just now, and nothing else vouches for it: review it (for example against the digest on the release page) before committing.", errtext.Quote(name), download.Redact(got.url))
 		}
 		return got, nil
 	}
@@ -194,7 +195,7 @@ func parseDigest(s string) (string, error) {
 	}
 	s = strings.TrimPrefix(strings.ToLower(s), "sha256:")
 	if len(s) != 64 || strings.Trim(s, "0123456789abcdef") != "" {
-		return "", fmt.Errorf("%q is neither 64 hex digits nor sha256-<base64>", s)
+		return "", fmt.Errorf("%s is neither 64 hex digits nor sha256-<base64>", errtext.Quote(s))
 	}
 	return s, nil
 }

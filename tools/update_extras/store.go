@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"path/filepath"
 
 	"github.com/ot-provisioning-exts/ot-provisioning-exts/internal/extras"
 	"github.com/ot-provisioning-exts/ot-provisioning-exts/internal/extrasfile"
@@ -17,7 +18,7 @@ import (
 // version, never a mix, and two runs cannot lose each other's changes.
 func (c *cli) openStore() (*extrasfile.Store, error) {
 	path, display := c.filePath()
-	st, err := extrasfile.Open(path, display)
+	st, err := extrasfile.OpenIn(c.root(path), path, display)
 	if err != nil {
 		if _, serr := os.Stat(path); errors.Is(serr, fs.ErrNotExist) {
 			return nil, fmt.Errorf("%s does not exist; run from the repository root (or with bazel run), or name the file with -file", display)
@@ -44,4 +45,18 @@ func (c *cli) loadStore(ctx context.Context) (*extrasfile.Store, *extras.File, [
 		return nil, nil, nil, err
 	}
 	return st, f, data, nil
+}
+
+// root is the directory that extras.json at path may link into: the
+// repository (the workspace of bazel run, else the working directory) if
+// path is in it, else the directory of path as given.
+func (c *cli) root(path string) string {
+	ws := c.env.getenv("BUILD_WORKSPACE_DIRECTORY")
+	if ws == "" {
+		ws = c.env.wd
+	}
+	if rel, err := filepath.Rel(ws, path); err == nil && filepath.IsLocal(rel) {
+		return ws
+	}
+	return filepath.Dir(path)
 }

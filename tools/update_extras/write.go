@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/ot-provisioning-exts/ot-provisioning-exts/internal/errtext"
 	"github.com/ot-provisioning-exts/ot-provisioning-exts/internal/extras"
 	"github.com/ot-provisioning-exts/ot-provisioning-exts/internal/extrasfile"
 )
@@ -90,7 +91,7 @@ func (c *cli) write(ctx context.Context, ch *change) error {
 		for _, ed := range ch.edits {
 			if ed.entry == nil {
 				if !f.Remove(ed.name) {
-					return fmt.Errorf("entry %q disappeared from %s meanwhile (another run or an editor?)", ed.name, st.Display)
+					return fmt.Errorf("entry %s disappeared from %s meanwhile (another run or an editor?)", errtext.Quote(ed.name), st.Display)
 				}
 				continue
 			}
@@ -183,7 +184,7 @@ func (c *cli) fetchAll(ctx context.Context, edits []*edit) error {
 	for _, ed := range edits {
 		switch {
 		case ed.err != nil:
-			failed = append(failed, fmt.Errorf("entry %q: %w", ed.name, ed.err))
+			failed = append(failed, fmt.Errorf("entry %s: %w", errtext.Quote(ed.name), ed.err))
 		case ed.got != nil:
 			for _, w := range ed.got.warnings {
 				c.warn(ed.name, w)
@@ -196,5 +197,5 @@ func (c *cli) fetchAll(ctx context.Context, edits []*edit) error {
 
 // warn prints a warning about entry name.
 func (c *cli) warn(name string, w error) {
-	c.ui.logf("warning: entry %q: %s", name, explain(w))
+	c.ui.logf("warning: entry %s: %s", errtext.Quote(name), explain(w))
 }
