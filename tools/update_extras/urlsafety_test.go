@@ -1,6 +1,10 @@
 package main
 
 import (
+	"bytes"
+	"context"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 )
@@ -61,4 +65,41 @@ func TestSetRefusesSignedAndLookalikeURLs(t *testing.T) {
 			w.assertClean()
 		})
 	}
+}
+
+// TestFromReleaseRefusesRedirectToHTTP has the GitHub API at an https://
+// URL redirect to the plain-HTTP fixture, which answers with a release
+// whose asset it serves itself, with a digest that matches. Following the
+// redirect would trust that plain answer for both the asset's URL and its
+// digest; from-release must refuse the redirect, even with
+// -allow-insecure (the loopback opt-in is for http:// URLs given as
+// such, not for leaving https), and change nothing.
+func TestFromReleaseRefusesRedirectToHTTP(t *testing.T) {
+	w := newWorkspace(t, "{}\n")
+	dl := w.serve("dl/v1/perso_release.tar.gz", goodTarGz)
+	w.releaseWithURL("v1", "perso_release.tar.gz", dl, goodTarGz)
+	api := httptest.NewTLSServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		http.Redirect(rw, r, w.srv.URL+r.URL.Path, http.StatusFound)
+	}))
+	defer api.Close()
+	var out, errb bytes.Buffer
+	code := run(context.Background(), []string{"from-release", "-allow-insecure", "-lock-timeout", "2s", "-backoff", "1ms", "-timeout", "2s", "-tmpdir", w.tmp,
+		"-api-url", api.URL, "-repo", "o/r", "-tag", "v1"}, &env{
+		stdout:    &out,
+		stderr:    &errb,
+		getenv:    func(k string) string { return w.getenv[k] },
+		wd:        w.dir,
+		transport: api.Client().Transport,
+	})
+	if code != exitFail {
+		t.Errorf("exit %d, want %d; stdout:\n%s", code, exitFail, out.String())
+	}
+	matchAll(t, "stderr", errb.String(), []string{`^update_extras from-release: release "v1" of o/r: GET https://127\.0\.0\.1:\d+/repos/o/r/releases/tags/v1: redirected from https://127\.0\.0\.1:\d+/repos/o/r/releases/tags/v1 to http://127\.0\.0\.1:\d+/repos/o/r/releases/tags/v1, which leaves https: insecure URL; the server must redirect to an https:// URL \(a redirect away from https is never followed, not even with the loopback test opt-in\)\nnothing was changed\n$`})
+	if got := string(w.readExtras()); got != "{}\n" {
+		t.Errorf("extras.json changed:\n%s", got)
+	}
+	if n := w.srv.Requests(""); n != 0 {
+		t.Errorf("the plain-HTTP server got %d requests, want none", n)
+	}
+	w.assertClean()
 }
