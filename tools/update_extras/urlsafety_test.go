@@ -103,3 +103,29 @@ func TestFromReleaseRefusesRedirectToHTTP(t *testing.T) {
 	}
 	w.assertClean()
 }
+
+// TestFromReleaseAPIURLMustBeHTTPS checks that -api-url (and
+// $GITHUB_API_URL), which receives the token, is https only; the loopback
+// opt-in admits http:// to loopback hosts alone.
+func TestFromReleaseAPIURLMustBeHTTPS(t *testing.T) {
+	w := newWorkspace(t, "{}\n")
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"from-release", "-api-url", "http://api.example.com/", "-repo", "o/r", "-tag", "v1"}, "update_extras from-release: GitHub API URL: URL http://api.example.com/ is not https: insecure URL\n"},
+		{[]string{"from-release", "-allow-insecure", "-api-url", "http://api.example.com/", "-repo", "o/r", "-tag", "v1"}, `update_extras from-release: GitHub API URL: URL http://api.example.com/ uses http:// with the non-loopback host "api.example.com"`},
+	} {
+		r := w.runRaw(tc.args...)
+		if r.code == 0 || !strings.HasPrefix(r.stderr, tc.want) {
+			t.Errorf("%q: exit %d, stderr:\n%s\nwant it to start with %q", tc.args, r.code, r.stderr, tc.want)
+		}
+	}
+	w.getenv["GITHUB_API_URL"] = "http://api.example.com/"
+	if r := w.runRaw("from-release", "-repo", "o/r", "-tag", "v1"); r.code == 0 || !strings.Contains(r.stderr, "GitHub API URL: URL http://api.example.com/ is not https") {
+		t.Errorf("$GITHUB_API_URL: exit %d, stderr:\n%s", r.code, r.stderr)
+	}
+	if got := string(w.readExtras()); got != "{}\n" {
+		t.Errorf("extras.json changed:\n%s", got)
+	}
+}
