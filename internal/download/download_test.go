@@ -183,7 +183,7 @@ func TestFetch(t *testing.T) {
 			wantURL: u("/redirect.tar.gz"), wantBody: body,
 			wantCount: map[string]int{"/redirect.tar.gz": 1, "/mirror/ok.tar.gz": 1}},
 		{name: "redirect to an insecure host", urls: []string{u("/redirect-away.tar.gz")},
-			wantErr: u("/redirect-away.tar.gz") + `: redirected: URL http://example.com/ok.tar.gz?token=REDACTED uses http:// with the non-loopback host "example.com" (only loopback hosts may use http://): insecure URL`},
+			wantErr: u("/redirect-away.tar.gz") + `: redirected from ` + u("/redirect-away.tar.gz") + `: URL http://example.com/ok.tar.gz?token=REDACTED uses http:// with the non-loopback host "example.com" (only loopback hosts may use http://): insecure URL`},
 		{name: "slow headers", urls: []string{u("/slow-headers.tar.gz")},
 			wantErr:   u("/slow-headers.tar.gz") + ": timed out: no response within 200ms (gave up after 4 attempts)",
 			wantCount: map[string]int{"/slow-headers.tar.gz": 4}},

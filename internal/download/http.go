@@ -36,21 +36,52 @@ func clientFor(opts Options) *http.Client {
 	if base == nil {
 		base = defaultClient()
 	}
-	c := *base
-	prev := base.CheckRedirect
-	c.CheckRedirect = func(req *http.Request, via []*http.Request) error {
+	return WithRedirectPolicy(base, opts.AllowInsecure)
+}
+
+// WithRedirectPolicy returns a copy of c that follows a redirect only to
+// an https:// URL (with a host, without user information), at most 10 in
+// a row, then as c's own CheckRedirect says. With allowInsecure (tests
+// only) it also follows a redirect from an http:// URL to an http:// URL
+// of a loopback host, but never one that leaves https: a redirect from
+// https:// to http:// would let whoever is on the path answer for the
+// server, so it is refused whatever the options. Every HTTP client of the
+// project goes through it: downloads here, and the GitHub API and its
+// uploads (package github). Errors name both URLs, redacted, and wrap
+// [ErrInsecure] when the target is refused for not being https.
+func WithRedirectPolicy(c *http.Client, allowInsecure bool) *http.Client {
+	cc := *c
+	prev := c.CheckRedirect
+	cc.CheckRedirect = func(req *http.Request, via []*http.Request) error {
 		if len(via) >= maxRedirects {
 			return fmt.Errorf("stopped after %d redirects", maxRedirects)
 		}
-		if err := checkParsedURL(req.URL, Redact(req.URL.String()), opts.AllowInsecure); err != nil {
-			return fmt.Errorf("redirected: %w", err)
+		if err := checkRedirect(req.URL, via[len(via)-1].URL, allowInsecure); err != nil {
+			return err
 		}
 		if prev != nil {
 			return prev(req, via)
 		}
 		return nil
 	}
-	return &c
+	return &cc
+}
+
+// checkRedirect checks a redirect from the URL from to the URL to.
+func checkRedirect(to, from *url.URL, allowInsecure bool) error {
+	shown := fmt.Sprintf("from %s to %s", Redact(from.String()), Redact(to.String()))
+	switch {
+	case to.Scheme == "https":
+	case to.Scheme == "http" && from.Scheme == "https":
+		return fmt.Errorf("redirected %s, which leaves https: %w; the server must redirect to an https:// URL (a redirect away from https is never followed, not even with the loopback test opt-in)", shown, ErrInsecure)
+	case to.Scheme == "http" && allowInsecure:
+	default:
+		return fmt.Errorf("redirected %s, which is not https: %w; the server must redirect to an https:// URL", shown, ErrInsecure)
+	}
+	if err := checkParsedURL(to, Redact(to.String()), allowInsecure); err != nil {
+		return fmt.Errorf("redirected from %s: %w", Redact(from.String()), err)
+	}
+	return nil
 }
 
 // timeoutError is the cause of a request cancelled because no data came

@@ -24,8 +24,14 @@ func urlProblem(raw string, opts Options) string {
 	if shown, ok := RedactUserInfo(raw); ok {
 		return credentialsProblem(shown)
 	}
+	if msg := queryCredentialsProblem(raw); msg != "" {
+		return msg
+	}
 	if strings.IndexFunc(raw, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }) >= 0 {
 		return fmt.Sprintf("URL %s contains white space or a control character; percent-encode it (a space is %%20)", quote(raw))
+	}
+	if msg := hiddenRuneProblem("URL", raw); msg != "" {
+		return msg
 	}
 	if strings.ContainsRune(raw, utf8.RuneError) {
 		return fmt.Sprintf("URL %s contains U+FFFD, the replacement character (often from a broken \\u escape); write the URL percent-encoded", quote(raw))
@@ -43,6 +49,9 @@ func urlProblem(raw string, opts Options) string {
 	}
 	if !strings.HasPrefix(raw, u.Scheme+":") {
 		return fmt.Sprintf("URL %s has an upper-case scheme; %s", quote(raw), fixAs(u.Scheme+raw[len(u.Scheme):], "write the scheme in lower case"))
+	}
+	if msg := nonASCIIHostProblem(u, raw); msg != "" {
+		return msg
 	}
 	switch u.Scheme {
 	case "https":
@@ -186,6 +195,9 @@ func stripPrefixProblem(s string) string {
 	if strings.IndexFunc(s, unicode.IsControl) >= 0 {
 		return fmt.Sprintf("strip_prefix %s contains a control character; write the directory name as it appears in the archive", quote(s))
 	}
+	if msg := hiddenRuneProblem("strip_prefix", s); msg != "" {
+		return msg
+	}
 	var why string
 	parts := strings.Split(s, "/")
 	switch {
@@ -224,6 +236,9 @@ func provenanceProblem(key, s string) string {
 	}
 	if strings.IndexFunc(s, unicode.IsControl) >= 0 {
 		return fmt.Sprintf("provenance.%s %s contains a control character; remove it", key, quote(s))
+	}
+	if msg := hiddenRuneProblem("provenance."+key, s); msg != "" {
+		return msg
 	}
 	if key == "repository" && !isRepository(s) {
 		return fmt.Sprintf("provenance.repository %s is not a GitHub repository; write it as \"owner/name\", such as \"lowRISC/opentitan\"", quote(s))
@@ -310,4 +325,180 @@ func abs(n int) int {
 		return -n
 	}
 	return n
+}
+
+// This file holds the URL checks that keep secrets and lookalikes out of
+// extras.json: credential-bearing query parameters, non-ASCII hosts, and
+// invisible or bidirectional-control characters.
+
+// credentialParams are the query parameters, in lower case, that carry a
+// credential or a signature made with one. A URL with any of them is a
+// secret, or a capability that expires: extras.json is committed and
+// Bazel fetches its URLs without credentials, so neither belongs in it.
+//
+//   - x-amz-signature, x-amz-credential, x-amz-security-token: AWS S3
+//     presigned URLs (Signature Version 4); the security token is an STS
+//     session credential. GitHub redirects release downloads to such URLs,
+//     so copying the URL a browser ended up at gives one.
+//   - x-goog-signature, x-goog-credential: Google Cloud Storage V4 signed
+//     URLs.
+//   - signature: S3 Signature Version 2 (with AWSAccessKeyId, Expires),
+//     Google Cloud Storage V2 signed URLs (with GoogleAccessId, Expires)
+//     and Amazon CloudFront signed URLs (with Expires or Policy, and
+//     Key-Pair-Id). Only the signature is refused: Expires, Policy and
+//     Key-Pair-Id are not secret, and Expires alone is a common harmless
+//     parameter.
+//   - sig: Azure Storage shared access signatures (SAS). A SAS also has
+//     se (expiry), sp (permissions) and sv (version), but only sig is the
+//     secret, and sv, se and sp are short names that other services use
+//     harmlessly; they are not refused on their own.
+//   - token, access_token, private_token, job_token: OAuth and personal
+//     access tokens passed in the query: GitHub (raw.githubusercontent.com
+//     ?token=), GitLab (private_token, job_token), Bitbucket and other
+//     OAuth 2 APIs (access_token, RFC 6750).
+//   - auth, api_key, apikey, client_secret, password: API keys and
+//     secrets in the query (Artifactory, Nexus, generic REST services).
+//
+// Not refused: "key", which many services use for an object's name or a
+// cache key (Google's API keys, "key=AIza...", are caught by their
+// prefix, see googleAPIKeyPrefix), "expires", "policy", "key-pair-id",
+// "se", "sp", "sv", "st" and any other parameter: they carry no secret.
+var credentialParams = []string{
+	"x-amz-signature", "x-amz-credential", "x-amz-security-token",
+	"x-goog-signature", "x-goog-credential",
+	"signature",
+	"sig",
+	"token", "access_token", "private_token", "job_token",
+	"auth", "api_key", "apikey", "client_secret", "password",
+}
+
+// googleAPIKeyPrefix starts every Google API key, which Google's APIs take
+// as the query parameter "key".
+const googleAPIKeyPrefix = "AIza"
+
+// QueryCredentials reports the query parameters of the URL raw that carry
+// credentials (see credentialParams) with a non-empty value, in the order
+// they appear, and
+// returns raw with their values replaced by "REDACTED", for messages. It
+// works on the text, so also on URLs that do not parse: the query is what
+// follows the first "?", up to a "#"; parameters are separated by "&" (or
+// ";"), and their names are compared case-insensitively, after
+// percent-decoding.
+func QueryCredentials(raw string) (shown string, params []string) {
+	q := strings.IndexByte(raw, '?')
+	if q < 0 {
+		return raw, nil
+	}
+	end := len(raw)
+	if i := strings.IndexByte(raw[q:], '#'); i >= 0 {
+		end = q + i
+	}
+	var b strings.Builder
+	b.WriteString(raw[:q+1])
+	start := q + 1
+	for start <= end {
+		stop := end
+		if i := strings.IndexAny(raw[start:end], "&;"); i >= 0 {
+			stop = start + i
+		}
+		pair := raw[start:stop]
+		name, value, hasValue := strings.Cut(pair, "=")
+		decoded := name
+		if d, err := url.QueryUnescape(name); err == nil {
+			decoded = d
+		}
+		dvalue := value
+		if d, err := url.QueryUnescape(value); err == nil {
+			dvalue = d
+		}
+		lower := strings.ToLower(strings.TrimSpace(decoded))
+		secret := slices.Contains(credentialParams, lower) ||
+			lower == "key" && strings.HasPrefix(strings.TrimSpace(dvalue), googleAPIKeyPrefix)
+		if secret && hasValue && value != "" {
+			params = append(params, decoded)
+			b.WriteString(name + "=" + redacted)
+		} else {
+			b.WriteString(pair) // nothing to hide, such as "?token="
+		}
+		if stop < end {
+			b.WriteByte(raw[stop])
+		}
+		start = stop + 1
+	}
+	b.WriteString(raw[end:])
+	return b.String(), params
+}
+
+// queryCredentialsProblem refuses a URL whose query carries credentials,
+// naming the parameters but never their values.
+func queryCredentialsProblem(raw string) string {
+	shown, params := QueryCredentials(raw)
+	if len(params) == 0 {
+		return ""
+	}
+	what := fmt.Sprintf("the query parameter %q", params[0])
+	if len(params) > 1 {
+		quoted := make([]string, len(params))
+		for i, p := range params {
+			quoted[i] = fmt.Sprintf("%q", p)
+		}
+		what = "the query parameters " + strings.Join(quoted, ", ")
+	}
+	return fmt.Sprintf("URL %+q carries credentials in %s (a signed URL or a token: whoever reads it gets access, and signed URLs expire); extras.json is committed, so it must not hold secrets: publish the archive at a URL without credentials, such as a GitHub release asset (https://github.com/OWNER/NAME/releases/download/TAG/ASSET)", shown, what)
+}
+
+// hiddenRuneProblem refuses, in the value s of what ("URL", "strip_prefix",
+// ...), a character that does not show or that reorders the text around
+// it: bidirectional controls (U+200E, U+200F, U+202A-U+202E,
+// U+2066-U+2069, U+061C) and other format characters (Unicode category
+// Cf: U+200B-U+200D, U+2060, U+FEFF, U+00AD, ...). Such characters make
+// a value display as another one. The message names the code point and
+// its position, counted in characters from 1, and shows s with non-ASCII
+// characters escaped, so that it cannot reorder the message itself.
+func hiddenRuneProblem(what, s string) string {
+	pos := 0
+	for _, r := range s {
+		pos++
+		if !unicode.Is(unicode.Cf, r) {
+			continue
+		}
+		kind := "an invisible formatting character"
+		if isBidiControl(r) {
+			kind = "a bidirectional control character, which reorders how the text around it is displayed"
+		}
+		fix := "remove it"
+		if what == "URL" {
+			fix = "remove it, or percent-encode it if it really belongs in the URL"
+		}
+		return fmt.Sprintf("%s %+q contains U+%04X at character %d, %s; %s", what, s, r, pos, kind, fix)
+	}
+	return ""
+}
+
+// isBidiControl reports whether r is one of the Unicode bidirectional
+// control characters (Unicode's Bidi_Control property).
+func isBidiControl(r rune) bool {
+	return r == 0x061C || r == 0x200E || r == 0x200F ||
+		0x202A <= r && r <= 0x202E || 0x2066 <= r && r <= 0x2069
+}
+
+// nonASCIIHostProblem refuses a host with a character outside ASCII, as
+// written or percent-encoded: "аpple.com" with a Cyrillic "а" displays as
+// apple.com but is another host. The message names the first such
+// character, its code point, its script if it has one, and the way out.
+func nonASCIIHostProblem(u *url.URL, raw string) string {
+	host := u.Hostname()
+	i := strings.IndexFunc(host, func(r rune) bool { return r >= utf8.RuneSelf })
+	if i < 0 {
+		return ""
+	}
+	r, _ := utf8.DecodeRuneInString(host[i:])
+	script := ""
+	for name, table := range unicode.Scripts {
+		if name != "Common" && name != "Inherited" && unicode.Is(table, r) {
+			script = fmt.Sprintf(", a %s character", name)
+			break
+		}
+	}
+	return fmt.Sprintf("URL %+q has the non-ASCII character %+q (U+%04X%s) in its host %+q, which can look like another host; write the host in ASCII: if it really is an internationalized domain name, use its punycode form (xn--...)", raw, r, r, script, host)
 }

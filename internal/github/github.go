@@ -25,6 +25,8 @@ import (
 	"time"
 
 	gh "github.com/google/go-github/v84/github"
+
+	"github.com/ot-provisioning-exts/ot-provisioning-exts/internal/download"
 )
 
 // DefaultAPIURL is the REST API base URL of github.com.
@@ -89,6 +91,12 @@ type Options struct {
 	// again.
 	Retries int
 	Backoff time.Duration
+	// AllowInsecure lets redirects lead from an http:// URL to an
+	// http:// URL of a loopback host, for tests against a plain-HTTP
+	// fake. Without it, a redirect is followed only to https://; with
+	// it too, never from https:// to http:// (see
+	// download.WithRedirectPolicy).
+	AllowInsecure bool
 }
 
 // New returns a client for the API at opts.APIURL.
@@ -128,6 +136,9 @@ func New(opts Options) (*Client, error) {
 	if hc == nil {
 		hc = &http.Client{Timeout: time.Minute}
 	}
+	// A redirect that leaves https would let whoever answers the plain
+	// request answer for GitHub: release data, digests, uploads.
+	hc = download.WithRedirectPolicy(hc, opts.AllowInsecure)
 	if opts.Token != "" {
 		// Unlike go-github's WithAuthToken, send the token only to the
 		// API and upload hosts, never to a host that a redirect leads to.
@@ -276,7 +287,7 @@ func transient(resp *gh.Response, err error) bool {
 func (c *Client) describe(repository, tag string, resp *gh.Response, err error) error {
 	endpoint := fmt.Sprintf("GET %srepos/%s/releases/tags/%s", c.gh.BaseURL, repository, url.PathEscape(tag))
 	status := 0
-	if resp != nil && resp.Response != nil {
+	if resp != nil && resp.Response != nil && !refusedRedirect(err) {
 		status = resp.StatusCode
 	}
 	var rle *gh.RateLimitError
@@ -302,6 +313,15 @@ func (c *Client) describe(repository, tag string, resp *gh.Response, err error) 
 	}
 	msg = c.redact(msg)
 	return fmt.Errorf("release %q of %s: %s: %s", tag, repository, endpoint, msg)
+}
+
+// refusedRedirect reports whether err comes from the HTTP client rather
+// than from GitHub's answer: with a response, that is a redirect the
+// client refused (see download.WithRedirectPolicy). The response is then
+// the redirect, and the error says why it was not followed.
+func refusedRedirect(err error) bool {
+	var ue *url.Error
+	return errors.As(err, &ue)
 }
 
 // transportMessage describes an error that got no HTTP response, without

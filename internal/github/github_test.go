@@ -118,7 +118,7 @@ func TestTokenNotSentElsewhere(t *testing.T) {
 		http.Redirect(w, r, other.URL+r.URL.Path, http.StatusMovedPermanently)
 	}))
 	defer api.Close()
-	c, err := github.New(github.Options{APIURL: api.URL, Token: token})
+	c, err := github.New(github.Options{APIURL: api.URL, Token: token, AllowInsecure: true})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -310,7 +310,7 @@ func (c *Client) describeCall(what, method, path string, resp *gh.Response, err 
 		endpoint = method + " " + c.gh.BaseURL.String() + path
 	}
 	status := 0
-	if resp != nil && resp.Response != nil {
+	if resp != nil && resp.Response != nil && !refusedRedirect(err) {
 		status = resp.StatusCode
 	}
 	var er *gh.ErrorResponse

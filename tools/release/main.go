@@ -539,6 +539,7 @@ func (o *options) runner(ctx context.Context, cmd *command, e *env, token string
 		HTTPClient: &http.Client{Timeout: 10 * time.Minute, Transport: e.transport},
 		UserAgent:  "ot-provisioning-exts-release",
 		Retries:    o.retries, Backoff: o.backoff,
+		AllowInsecure: o.allowInsecure,
 	})
 	if err != nil {
 		return nil, usagef("%v", err)

@@ -40,6 +40,11 @@ func TestTokenInFlags(t *testing.T) {
 		// The uploads carry the token in their headers, so they go over https.
 		{[]string{"-upload-url", "http://uploads.example.com/"}, "-upload-url: URL http://uploads.example.com/ is not https"},
 		{[]string{"-upload-url", "http://uploads.example.com/", "-allow-insecure"}, `-upload-url: URL http://uploads.example.com/ uses http:// with the non-loopback host "uploads.example.com"`},
+		// So do the API requests, and the download URLs built from -server-url.
+		{[]string{"-api-url", "http://api.example.com/"}, "-api-url: URL http://api.example.com/ is not https"},
+		{[]string{"-api-url", "http://api.example.com/", "-allow-insecure"}, `-api-url: URL http://api.example.com/ uses http:// with the non-loopback host "api.example.com"`},
+		{[]string{"-server-url", "http://github.example.com"}, "-server-url: URL http://github.example.com is not https"},
+		{[]string{"-server-url", "http://github.example.com", "-allow-insecure"}, `-server-url: URL http://github.example.com uses http:// with the non-loopback host "github.example.com"`},
 		// No URL carries credentials, the token's or others.
 		{[]string{"-api-url", "https://me:hunter2@api.github.com/"}, `-api-url "https://me:REDACTED@api.github.com/" carries credentials (user:password@)`},
 		{[]string{"-upload-url", "https://me@uploads.github.com/"}, `-upload-url "https://me@uploads.github.com/" carries credentials`},

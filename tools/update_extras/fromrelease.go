@@ -128,11 +128,12 @@ func editFromRelease(ctx context.Context, c *cli, fs *flag.FlagSet, args []strin
 		return nil, fmt.Errorf("GitHub API URL: %w", err)
 	}
 	gc, err := github.New(github.Options{
-		APIURL:     apiURL,
-		Token:      c.token,
-		HTTPClient: &http.Client{Timeout: c.timeout},
-		Retries:    c.retries,
-		Backoff:    c.backoff,
+		APIURL:        apiURL,
+		Token:         c.token,
+		HTTPClient:    &http.Client{Timeout: c.timeout, Transport: c.env.transport},
+		Retries:       c.retries,
+		Backoff:       c.backoff,
+		AllowInsecure: c.allowInsecure,
 	})
 	if err != nil {
 		return nil, err

@@ -15,6 +15,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -47,6 +48,9 @@ type env struct {
 	getenv         func(string) string
 	wd             string // the working directory
 	tty            bool   // stderr is a terminal: show live progress
+	// transport, if not nil, sends the GitHub API's requests (tests: one
+	// that trusts a loopback HTTPS server's certificate).
+	transport http.RoundTripper
 }
 
 // isTerminal reports whether f is a character device, such as a terminal.
