@@ -135,6 +135,21 @@ func (s *Server) Requests(p string) int {
 	return s.counts[p]
 }
 
+// WaitRequests waits until the server has counted n requests for path p
+// (see Requests) and returns the count: a client that gives up on a slow
+// request may return before the server's handler has even started. It
+// gives up after ten seconds, a guard against a hang, not a measure.
+func (s *Server) WaitRequests(p string, n int) int {
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		got := s.Requests(p)
+		if got >= n || time.Now().After(deadline) {
+			return got
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
 // Sent returns the body bytes sent so far, over all requests.
 func (s *Server) Sent() int64 { return s.sent.Load() }
 

@@ -301,7 +301,7 @@ func TestSetFailures(t *testing.T) {
 				t.Errorf("extras.json changed (-before +after):\n%s", diff)
 			}
 			for p, n := range tt.requests {
-				if got := w.srv.Requests(p); got != n {
+				if got := w.srv.WaitRequests(p, n); got != n {
 					t.Errorf("%d requests for %s, want %d", got, p, n)
 				}
 			}
