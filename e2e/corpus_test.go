@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"context"
 	"crypto/sha256"
 	"fmt"
 	"os"
@@ -39,7 +40,7 @@ func cmdCorpus(ts *testscript.TestScript, neg bool, args []string) {
 		id := fmt.Sprintf("c%02d", i)
 		file := filepath.Join(dir, id+"."+c.Type)
 		ts.Check(os.WriteFile(file, c.Data, 0o644))
-		_, err := archive.Check(file, c.Type, "")
+		_, err := archive.Check(context.Background(), file, c.Type, "", archive.Limits{})
 		verdict := "accept"
 		if err != nil {
 			verdict = "refuse"

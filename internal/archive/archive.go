@@ -93,12 +93,15 @@ type checker struct {
 	prefixFile  string // a non-directory member named exactly stripPrefix
 	full        *tree  // the tree that extracting the whole archive builds
 	repo        *tree  // the tree of the part inside stripPrefix, if any
+	budget      *budget
 }
 
-func newChecker(typ, stripPrefix string) *checker {
-	c := &checker{typ: typ, stripPrefix: stripPrefix, report: Report{Type: typ}, top: map[string]bool{}, full: newTree("")}
+func newChecker(typ, stripPrefix string, b *budget) *checker {
+	c := &checker{typ: typ, stripPrefix: stripPrefix, report: Report{Type: typ}, top: map[string]bool{}, full: newTree(""), budget: b}
+	c.full.root.resolver = &resolver{ctx: b.ctx}
 	if stripPrefix != "" {
 		c.repo = newTree(stripPrefix)
+		c.repo.root.resolver = c.full.root.resolver
 	}
 	return c
 }

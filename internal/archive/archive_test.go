@@ -4,6 +4,7 @@ import (
 	"archive/tar"
 	"archive/zip"
 	"bytes"
+	"context"
 	"crypto/rand"
 	"errors"
 	"fmt"
@@ -67,7 +68,7 @@ func TestCheckValid(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := archive.Check(writeTemp(t, tt.data), tt.typ, tt.strip)
+			got, err := archive.Check(context.Background(), writeTemp(t, tt.data), tt.typ, tt.strip, archive.Limits{})
 			if err != nil {
 				t.Fatalf("Check: %v", err)
 			}
@@ -80,7 +81,7 @@ func TestCheckValid(t *testing.T) {
 				return
 			}
 			// The streaming variant agrees.
-			got, err = archive.CheckReader(bytes.NewReader(tt.data), tt.typ, tt.strip)
+			got, err = archive.CheckReader(context.Background(), bytes.NewReader(tt.data), tt.typ, tt.strip, archive.Limits{})
 			if err != nil {
 				t.Fatalf("CheckReader: %v", err)
 			}
@@ -103,14 +104,17 @@ func TestCheckErrors(t *testing.T) {
 		data             []byte
 		want             string // the error message, or its start when it ends with "…"
 	}{
-		{"random bytes as tar.gz", "tar.gz", "", noise, "not a tar.gz archive: gzip: invalid header"},
-		{"random bytes as tar.xz", "tar.xz", "", noise, "not a tar.xz archive: xz: …"},
+		{"random bytes as tar.gz", "tar.gz", "", noise, "the file is not a tar.gz archive: it starts with no known archive format (…"},
+		{"random bytes as tar.xz", "tar.xz", "", noise, "the file is not a tar.xz archive: it starts with no known archive format (…"},
+		{"xz magic, then noise", "tar.xz", "", append([]byte("\xfd7zXZ\x00"), noise...), "not a tar.xz archive: xz: …"},
 		{"random bytes as zip", "zip", "", noise, "not a zip archive: zip: not a valid zip file"},
-		{"random bytes as tar", "tar", "", noise, "not a tar archive: archive/tar: invalid tar header"},
-		{"random bytes as tar.bz2", "tar.bz2", "", noise, "not a tar.bz2 archive: bzip2 data invalid: …"},
+		{"random bytes as tar", "tar", "", noise, "the file is not a tar archive: it starts with no known archive format (…"},
+		{"random bytes as tar.bz2", "tar.bz2", "", noise, "the file is not a tar.bz2 archive: it starts with no known archive format (…"},
+		{"bzip2 magic, then noise", "tar.bz2", "", append([]byte("BZh9"), noise...), "not a tar.bz2 archive: bzip2 data invalid: …"},
+		{"gzip magic, then noise", "tar.gz", "", append([]byte{0x1f, 0x8b}, noise...), "not a tar.gz archive: gzip: …"},
 		{"gzip of random bytes", "tar.gz", "", at.Gzip(noise), "not a tar.gz archive: archive/tar: invalid tar header"},
-		{"zip as tar.gz", "tar.gz", "", zipData, "not a tar.gz archive: gzip: invalid header"},
-		{"empty file", "tar.gz", "", nil, "not a tar.gz archive: EOF"},
+		{"zip as tar.gz", "tar.gz", "", zipData, "the file is not a tar.gz archive: it starts like a zip archive (50 4b 03 04 …"},
+		{"empty file", "tar.gz", "", nil, "the file is not a tar.gz archive: it is empty"},
 		{"truncated tar.gz", "tar.gz", "", gz[:len(gz)/2], "the tar.gz archive is truncated: …"},
 		{"truncated tar.gz trailer", "tar.gz", "", gz[:len(gz)-4], "the tar.gz archive is truncated: unexpected EOF"},
 		{"truncated tar.xz", "tar.xz", "", xzData[:len(xzData)/2], "the tar.xz archive is truncated: unexpected EOF"},
@@ -135,13 +139,13 @@ func TestCheckErrors(t *testing.T) {
 		{"zip symlink outside", "zip", "", at.Zip(at.Symlink("l", "../x")), `symlink "l" points to "../x", outside the archive`},
 		{"hard link outside", "tar", "", at.Tar(at.Hardlink("h", "../x")), `hard link "h" points to "../x", outside the archive`},
 		{"symlink outside prefix", "tar.gz", "rel-1.0", at.TarGz(at.File("other/f", ""), at.Symlink("rel-1.0/l", "../other/f")), `symlink "rel-1.0/l" points to "../other/f", outside strip_prefix "rel-1.0" (the repository root)`},
-		{"unsupported type", "tar.zst", "", gz, "archive type not supported by the checker: tar.zst (supported: zip, jar, war, aar, tar, tar.gz, tgz, tar.xz, txz, tar.bz2)"},
+		{"unsupported type", "tar.zst", "", append([]byte{0x28, 0xb5, 0x2f, 0xfd}, noise...), "archive type not supported by the checker: tar.zst (supported: zip, jar, war, aar, tar, tar.gz, tgz, tar.xz, txz, tar.bz2)"},
 		{"unknown type", "rar", "", gz, `unknown archive type "rar"`},
 		{"no type", "", "", gz, "no archive type given"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			rep, err := archive.Check(writeTemp(t, tt.data), tt.typ, tt.strip)
+			rep, err := archive.Check(context.Background(), writeTemp(t, tt.data), tt.typ, tt.strip, archive.Limits{})
 			if err == nil {
 				t.Fatalf("Check succeeded with %+v, want error %q", rep, tt.want)
 			}
@@ -168,18 +172,18 @@ func flip(b []byte, i int) []byte {
 }
 
 func TestUnsupportedIs(t *testing.T) {
-	_, err := archive.Check("/nonexistent", "deb", "")
+	_, err := archive.Check(context.Background(), writeTemp(t, []byte("!<arch>\ndebian-binary   ")), "deb", "", archive.Limits{})
 	if !errors.Is(err, archive.ErrUnsupported) {
 		t.Errorf("Check(deb) = %v, want an error wrapping ErrUnsupported", err)
 	}
-	_, err = archive.CheckReader(strings.NewReader(""), "zip", "")
+	_, err = archive.CheckReader(context.Background(), strings.NewReader(""), "zip", "", archive.Limits{})
 	if err == nil || !strings.Contains(err.Error(), "need random access") {
 		t.Errorf("CheckReader(zip) = %v, want a random-access error", err)
 	}
 }
 
 func TestCheckMissingFile(t *testing.T) {
-	_, err := archive.Check(filepath.Join(t.TempDir(), "missing.tar.gz"), "tar.gz", "")
+	_, err := archive.Check(context.Background(), filepath.Join(t.TempDir(), "missing.tar.gz"), "tar.gz", "", archive.Limits{})
 	if !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("Check(missing) = %v, want ErrNotExist", err)
 	}
@@ -388,7 +392,7 @@ func TestCheckEscapes(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			rep, err := archive.Check(writeTemp(t, tt.data), tt.typ, tt.strip)
+			rep, err := archive.Check(context.Background(), writeTemp(t, tt.data), tt.typ, tt.strip, archive.Limits{})
 			if err == nil {
 				t.Fatalf("Check succeeded with %+v, want error %q", rep, tt.want)
 			}
@@ -396,7 +400,7 @@ func TestCheckEscapes(t *testing.T) {
 				t.Errorf("Check error:\n got %q\nwant %q", err, tt.want)
 			}
 			if archive.Supported(tt.typ) && !strings.Contains("zip jar war aar", tt.typ) {
-				_, err := archive.CheckReader(bytes.NewReader(tt.data), tt.typ, tt.strip)
+				_, err := archive.CheckReader(context.Background(), bytes.NewReader(tt.data), tt.typ, tt.strip, archive.Limits{})
 				if err == nil || err.Error() != tt.want {
 					t.Errorf("CheckReader error:\n got %v\nwant %q", err, tt.want)
 				}
@@ -445,7 +449,7 @@ func TestCheckLinksInside(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := archive.Check(writeTemp(t, tt.data), tt.typ, tt.strip)
+			got, err := archive.Check(context.Background(), writeTemp(t, tt.data), tt.typ, tt.strip, archive.Limits{})
 			if err != nil {
 				t.Fatalf("Check: %v", err)
 			}
@@ -480,7 +484,7 @@ func TestInsecurePathGODEBUG(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := archive.Check(writeTemp(t, tt.data), tt.typ, "")
+			_, err := archive.Check(context.Background(), writeTemp(t, tt.data), tt.typ, "", archive.Limits{})
 			if err == nil || err.Error() != tt.want {
 				t.Errorf("Check error:\n got %v\nwant %q", err, tt.want)
 			}
@@ -495,7 +499,7 @@ func TestInsecurePathGODEBUG(t *testing.T) {
 		if typ == "zip" {
 			data = at.Zip(at.Release("rel")...)
 		}
-		if _, err := archive.Check(writeTemp(t, data), typ, "rel"); err != nil {
+		if _, err := archive.Check(context.Background(), writeTemp(t, data), typ, "rel", archive.Limits{}); err != nil {
 			t.Errorf("%s: Check: %v", typ, err)
 		}
 	}
@@ -517,7 +521,7 @@ func BenchmarkCheck(b *testing.B) {
 			}
 			data := at.Tar(members...)
 			for b.Loop() {
-				if _, err := archive.CheckReader(bytes.NewReader(data), "tar", "rel"); err != nil {
+				if _, err := archive.CheckReader(context.Background(), bytes.NewReader(data), "tar", "rel", archive.Limits{}); err != nil {
 					b.Fatal(err)
 				}
 			}

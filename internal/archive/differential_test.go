@@ -1,6 +1,7 @@
 package archive_test
 
 import (
+	"context"
 	"bytes"
 	"errors"
 	"fmt"
@@ -77,7 +78,7 @@ with tarfile.open(sys.argv[1]) as tf:
 		if err := os.WriteFile(file, c.Data, 0o644); err != nil {
 			t.Fatal(err)
 		}
-		_, checkErr := archive.Check(file, c.Type, "")
+		_, checkErr := archive.Check(context.Background(), file, c.Type, "", archive.Limits{})
 		outcome := "accept"
 		if checkErr != nil {
 			outcome = "refuse"

@@ -2,6 +2,7 @@ package archive_test
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -29,7 +30,7 @@ func FuzzCheck(f *testing.F) {
 	dir := f.TempDir()
 	f.Fuzz(func(t *testing.T, data []byte) {
 		prefix, members := genArchive(data)
-		if _, err := archive.CheckReader(bytes.NewReader(at.Tar(members...)), "tar", prefix); err == nil {
+		if _, err := archive.CheckReader(context.Background(), bytes.NewReader(at.Tar(members...)), "tar", prefix, archive.Limits{}); err == nil {
 			verifyExtraction(t, "tar", prefix, members)
 		}
 		zipMembers := make([]at.Member, 0, len(members))
@@ -43,7 +44,7 @@ func FuzzCheck(f *testing.F) {
 		if err := os.WriteFile(p, at.Zip(zipMembers...), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := archive.Check(p, "zip", prefix); err == nil {
+		if _, err := archive.Check(context.Background(), p, "zip", prefix, archive.Limits{}); err == nil {
 			verifyExtraction(t, "zip", prefix, zipMembers)
 		}
 	})
@@ -585,7 +586,7 @@ func TestFuzzCorpus(t *testing.T) {
 				t.Fatalf("not a corpus file: %v", err)
 			}
 			prefix, members := genArchive([]byte(s))
-			_, err = archive.CheckReader(bytes.NewReader(at.Tar(members...)), "tar", prefix)
+			_, err = archive.CheckReader(context.Background(), bytes.NewReader(at.Tar(members...)), "tar", prefix, archive.Limits{})
 			ok := strings.HasPrefix(e.Name(), "ok-")
 			if ok != (err == nil) {
 				t.Errorf("Check (strip_prefix %q) = %v, want ok = %v", prefix, err, ok)

@@ -1,6 +1,7 @@
 package archive
 
 import (
+	"context"
 	"fmt"
 	"path"
 	"slices"
@@ -64,6 +65,8 @@ type node struct {
 	loc      []*node
 	// loc lists the links followed to reach the link's directory when it was
 	// created: empty if it lies where its name says.
+	memo     *linkMemo // where the link leads, once known for good (see resolve)
+	resolver *resolver // the root's: the state that resolutions share
 }
 
 // label names a link in messages.
@@ -125,13 +128,48 @@ type resolution struct {
 	// notDir, or in the target of dangling, at missing, which does not exist.
 	notDir, dangling *node
 	missing          pos
+	stop             error // with loop: the check's context, or its budget of steps, stopped it
 }
 
 func (r *resolution) failed() bool { return r.end != "" || r.loop }
 
+// A linkMemo is where a symbolic link leads: the directory (or file) its
+// target resolves to, through the links of chain. It is kept only when that
+// holds in every later state of the extraction: every component of the
+// target, and of the targets of the links followed, existed (no lexical
+// step over a path that a later member could make a link), and the kernel
+// would not stop on the way. Nodes are never removed, a link never changes
+// and never replaces a file or a directory, and a directory never becomes
+// a file, so such a resolution cannot change.
+type linkMemo struct {
+	dir   *node
+	chain []*node
+}
+
+// resolver is the state that the resolutions of one check share, held by
+// the root of its trees: the steps taken against the budget, and the
+// context that stops them.
+type resolver struct {
+	ctx    context.Context
+	steps  int64 // the steps every resolution took
+	credit int64 // stepsPerResolve for each resolution so far
+}
+
+// stepsPerResolve is what a resolution adds to the budget of steps that all
+// resolutions of a check share: with the memo, a link followed costs one
+// step, so a path costs about its number of components, and the check's
+// resolutions stay linear in the archive's size. One resolution may still
+// take up to maxSteps when the budget is spent.
+const stepsPerResolve = 1024
+
+// errTooManySteps describes a check whose resolutions spent their budget.
+var errTooManySteps = fmt.Errorf("resolving the archive's symbolic links takes more than %d steps per path resolved: its links lead through each other too often (links whose targets go through paths that do not exist cannot be remembered)", stepsPerResolve)
+
 // resolve resolves p, a relative path, from the directory start. Every
 // symbolic link on the way is followed, the last component's only if
-// followLast.
+// followLast. A link whose resolution is remembered (node.memo) costs one
+// step; a link resolved in full is remembered when that is safe. The steps
+// count against the check's budget (see resolver), and ctx stops it.
 func resolve(start *node, p string, followLast bool) resolution {
 	var r resolution
 	var stack []string // pending components, the next one last
@@ -155,15 +193,54 @@ func resolve(start *node, p string, followLast bool) resolution {
 		}
 		return strings.Join(parts, "/")
 	}
+	root := start
+	for root.parent != nil {
+		root = root.parent
+	}
+	rs := root.resolver
+	if rs != nil {
+		rs.credit += stepsPerResolve
+	}
 	push(p)
 	cur := start
 	var virt []string
 	mark := -1 // while len(stack) >= mark, the components come from markLink's target
 	var markLink *node
+	// The links being followed, innermost last: a link's target is
+	// resolved when the stack is back to base.
+	type following struct {
+		link          *node
+		base, chainAt int
+		virtAt        int  // lexical steps before
+		memo          bool // the resolution may be remembered, if it stays clean
+	}
+	var open []following
+	lexical := 0 // components taken lexically so far
+	settle := func() {
+		for len(open) > 0 && len(stack) == open[len(open)-1].base {
+			o := open[len(open)-1]
+			open = open[:len(open)-1]
+			if o.memo && lexical == o.virtAt && len(virt) == 0 && r.notDir == nil && r.dangling == nil {
+				o.link.memo = &linkMemo{dir: cur, chain: slices.Clone(r.chain[o.chainAt:])}
+			}
+		}
+	}
 	for steps := 0; len(stack) > 0; steps++ {
+		settle()
 		if steps > maxSteps {
 			r.loop = true
 			return r
+		}
+		if rs != nil {
+			rs.steps++
+			if rs.steps > rs.credit+maxSteps {
+				r.loop, r.stop = true, errTooManySteps
+				return r
+			}
+			if rs.steps%1024 == 0 && rs.ctx.Err() != nil {
+				r.loop, r.stop = true, context.Cause(rs.ctx)
+				return r
+			}
 		}
 		c := stack[len(stack)-1]
 		stack = stack[:len(stack)-1]
@@ -181,12 +258,14 @@ func resolve(start *node, p string, followLast bool) resolution {
 			continue
 		case len(virt) > 0:
 			virt = append(virt, c)
+			lexical++
 			continue
 		}
 		child := cur.children[c]
 		switch {
 		case child == nil:
 			virt = append(virt, c)
+			lexical++
 			if mark >= 0 && len(stack) >= mark && r.dangling == nil && r.notDir == nil {
 				r.dangling, r.missing = markLink, pos{cur, slices.Clone(virt)}
 			}
@@ -203,6 +282,21 @@ func resolve(start *node, p string, followLast bool) resolution {
 			if mark < 0 || len(stack) < mark {
 				mark, markLink = len(stack), child
 			}
+			if m := child.memo; m != nil {
+				r.chain = append(r.chain, m.chain...)
+				if len(r.chain) > maxLinks {
+					r.chain = r.chain[:maxLinks+1] // as if followed one by one
+					r.loop = true
+					return r
+				}
+				cur = m.dir
+				if cur.file && len(stack) > 0 && r.notDir == nil && r.dangling == nil {
+					r.notDir = cur
+				}
+				continue
+			}
+			open = append(open, following{link: child, base: len(stack), chainAt: len(r.chain),
+				virtAt: lexical, memo: r.notDir == nil && r.dangling == nil && (len(stack) > 0 || followLast)})
 			push(child.target)
 		default:
 			if child.file && len(stack) > 0 && r.notDir == nil && r.dangling == nil {
@@ -211,6 +305,7 @@ func resolve(start *node, p string, followLast bool) resolution {
 			cur = child
 		}
 	}
+	settle()
 	r.pos = pos{cur, virt}
 	return r
 }
@@ -239,6 +334,9 @@ func through(chain []*node) string {
 
 // loopText says why a resolution gave up.
 func loopText(r *resolution) string {
+	if r.stop != nil {
+		return r.stop.Error()
+	}
 	seen := map[*node]bool{}
 	for i, n := range r.chain {
 		if seen[n] {

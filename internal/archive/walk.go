@@ -126,6 +126,10 @@ func WalkReader(r io.Reader, typ string, fn WalkFunc) error {
 	case "tar.bz2":
 		dec = bzip2.NewReader(br)
 	}
+	// Check (limits.go) bounds and counts the decompressed stream.
+	if w, ok := r.(interface{ wrapDecompressed(io.Reader) io.Reader }); ok {
+		dec = w.wrapDecompressed(dec)
+	}
 	if err := walkTar(dec, typ, fn); err != nil {
 		return err
 	}
