@@ -43,7 +43,7 @@ func (r *Runner) verifyArchive(ctx context.Context, rawURL, sha256, prefix strin
 		return fmt.Errorf("downloading %s to verify it: %w", download.Redact(rawURL), err)
 	}
 	defer res.Remove()
-	rep, err := archive.Check(res.Path, archive.InferType(rawURL), prefix)
+	rep, err := archive.Check(ctx, res.Path, archive.InferType(rawURL), prefix, r.cfg.Archive)
 	if err != nil {
 		return fmt.Errorf("%s: %w", download.Redact(rawURL), err)
 	}

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ot-provisioning-exts/ot-provisioning-exts/internal/archive"
 	"github.com/ot-provisioning-exts/ot-provisioning-exts/internal/download"
 	"github.com/ot-provisioning-exts/ot-provisioning-exts/internal/extras"
 	"github.com/ot-provisioning-exts/ot-provisioning-exts/internal/extrasfile"
@@ -62,6 +63,9 @@ type Config struct {
 	ServerURL string
 	// Download configures the downloads that verify published archives.
 	Download download.Options
+	// Archive bounds the check of a downloaded archive (zero fields:
+	// archive.DefaultLimits).
+	Archive archive.Limits
 	// LockTimeout is how long to wait for the lock of extras.json.
 	LockTimeout time.Duration
 

@@ -40,6 +40,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/ot-provisioning-exts/ot-provisioning-exts/internal/archive"
 	"github.com/ot-provisioning-exts/ot-provisioning-exts/internal/download"
 	"github.com/ot-provisioning-exts/ot-provisioning-exts/internal/errtext"
 	"github.com/ot-provisioning-exts/ot-provisioning-exts/internal/gitcli"
@@ -324,6 +325,9 @@ type options struct {
 	maxSize  int64         // -max-size, in bytes
 	deadline time.Duration // -deadline, for each download
 
+	maxEntries  int   // -max-entries: members a verified archive may have
+	maxUnpacked int64 // -max-unpacked, in bytes
+
 	goCmd, lock string // helper's -go and -lock
 	gitToken    bool   // -git-token
 }
@@ -367,6 +371,9 @@ func (o *options) register(cmd *command, fs *flag.FlagSet, e *env) {
 	o.maxSize = download.DefaultMaxSize
 	fs.Var((*download.ByteSize)(&o.maxSize), "max-size", "refuse to download (to verify it) an archive larger than `size`, such as 512MiB or 2GiB (units B, KiB, MiB, GiB; KB, MB, GB)")
 	fs.DurationVar(&o.deadline, "deadline", download.DefaultDeadline, "give up a download that has not finished after this long, retries included (-timeout only limits each pause)")
+	fs.IntVar(&o.maxEntries, "max-entries", archive.DefaultLimits.MaxEntries, "refuse (when verifying it) an archive of more than `n` members")
+	o.maxUnpacked = archive.DefaultLimits.MaxUnpacked
+	fs.Var((*download.ByteSize)(&o.maxUnpacked), "max-unpacked", "refuse (when verifying it) an archive that unpacks to more than `size`, such as 16GiB")
 }
 
 func printCommandUsage(w io.Writer, cmd *command, e *env) {
@@ -505,6 +512,9 @@ func (o *options) runner(ctx context.Context, cmd *command, e *env, token string
 	if o.maxSize <= 0 || o.deadline <= 0 {
 		return nil, usagef("-max-size and -deadline must be positive")
 	}
+	if o.maxEntries <= 0 || o.maxUnpacked <= 0 {
+		return nil, usagef("-max-entries and -max-unpacked must be positive")
+	}
 	if err := checkTokenFree(o, token); err != nil {
 		return nil, err
 	}
@@ -598,6 +608,7 @@ func (o *options) runner(ctx context.Context, cmd *command, e *env, token string
 			Deadline: o.deadline, MaxSize: o.maxSize, Client: client,
 			AllowInsecure: o.allowInsecure, UserAgent: "ot-provisioning-exts-release",
 		},
+		Archive: archive.Limits{MaxEntries: o.maxEntries, MaxUnpacked: o.maxUnpacked},
 	}
 	if !cmd.helper {
 		if err := o.releaseConfig(&cfg, cmd, repo, ot, e); err != nil {

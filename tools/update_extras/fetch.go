@@ -114,10 +114,13 @@ func (f *fetcher) fetch(ctx context.Context, spec *archiveSpec) (*fetched, error
 	if out.typ == "" {
 		return nil, fmt.Errorf("cannot tell the archive type of %s from its name (no known extension such as .tar.gz); set the entry's type with set -type", download.Redact(res.URL))
 	}
-	rep, err := archive.Check(res.Path, out.typ, spec.stripPrefix)
+	lim := archive.Limits{MaxEntries: f.c.maxEntries, MaxUnpacked: f.c.maxUnpacked}
+	rep, err := archive.Check(ctx, res.Path, out.typ, spec.stripPrefix, lim)
 	switch {
+	case errors.Is(err, archive.ErrUnsupported) && f.c.allowUnchecked:
+		out.warnings = append(out.warnings, fmt.Errorf("THE ARCHIVE WAS NOT CHECKED (-allow-unchecked): its sha256 and its first bytes match, but its members were not read: %w", err))
 	case errors.Is(err, archive.ErrUnsupported):
-		out.warnings = append(out.warnings, fmt.Errorf("the archive was not opened: %w", err))
+		return nil, &uncheckedError{fmt.Errorf("the archive from %s cannot be checked: %w", download.Redact(res.URL), err)}
 	case err != nil:
 		return nil, fmt.Errorf("the archive from %s is not usable: %w", download.Redact(res.URL), err)
 	}
@@ -171,3 +174,13 @@ func (e *mirrorsError) Error() string {
 }
 
 func (e *mirrorsError) Unwrap() []error { return e.errs }
+
+// uncheckedError is an archive of a type that the check cannot open; the
+// message names -allow-unchecked.
+type uncheckedError struct{ err error }
+
+func (e *uncheckedError) Error() string {
+	return e.err.Error() + "; its members could hold anything (links outside the repository, a wrong strip prefix), so it is refused: pass -allow-unchecked to pin it anyway, unchecked"
+}
+
+func (e *uncheckedError) Unwrap() error { return e.err }

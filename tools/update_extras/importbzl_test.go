@@ -254,7 +254,7 @@ func TestImportBzlFailures(t *testing.T) {
 		{name: "verify: not an archive", args: []string{"-verify", "extension.bzl"},
 			files:  map[string][]byte{"a.tar.gz": noise},
 			bzl:    "_ARCHIVES = {\n    \"perso_release\": {\"url\": \"$SRV/a.tar.gz\", \"sha256\": \"" + hexSHA(noise) + "\"},\n}\n",
-			stderr: []string{"is not usable: not a tar.gz archive: gzip: invalid header\nnothing was changed\n"}},
+			stderr: []string{"is not usable: the file is not a tar.gz archive: it starts with no known archive format (", "), not with gzip's magic bytes; if the file is right, declare its real type\nnothing was changed\n"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -23,6 +23,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/ot-provisioning-exts/ot-provisioning-exts/internal/archive"
 	"github.com/ot-provisioning-exts/ot-provisioning-exts/internal/download"
 	"github.com/ot-provisioning-exts/ot-provisioning-exts/internal/errtext"
 )
@@ -291,6 +292,10 @@ type cli struct {
 	maxSize  int64         // -max-size, in bytes
 	deadline time.Duration // -deadline, for each URL
 
+	maxEntries     int   // -max-entries: members an archive may have
+	maxUnpacked    int64 // -max-unpacked, in bytes
+	allowUnchecked bool  // -allow-unchecked: pin an archive whose type the check cannot open
+
 	set       setFlags
 	release   releaseFlags
 	importBzl importFlags
@@ -310,6 +315,8 @@ func newCLI(e *env) *cli {
 		mirrors:     "all",
 		maxSize:     download.DefaultMaxSize,
 		deadline:    download.DefaultDeadline,
+		maxEntries:  archive.DefaultLimits.MaxEntries,
+		maxUnpacked: archive.DefaultLimits.MaxUnpacked,
 		token:       e.getenv("GITHUB_TOKEN"),
 	}
 }
@@ -336,6 +343,9 @@ func (c *cli) flagSet(cmd *command) *flag.FlagSet {
 		fs.StringVar(&c.tmpDir, "tmpdir", c.tmpDir, "`directory` for downloaded archives (default: $TMPDIR); they are deleted on exit")
 		fs.Var((*download.ByteSize)(&c.maxSize), "max-size", "refuse an archive larger than `size`, such as 512MiB or 2GiB (units B, KiB, MiB, GiB; KB, MB, GB)")
 		fs.DurationVar(&c.deadline, "deadline", c.deadline, "give up a URL whose archive has not arrived after this long, retries included (-timeout only limits each pause)")
+		fs.IntVar(&c.maxEntries, "max-entries", c.maxEntries, "refuse an archive of more than `n` members (files, directories, links)")
+		fs.Var((*download.ByteSize)(&c.maxUnpacked), "max-unpacked", "refuse an archive that unpacks to more than `size`, such as 16GiB (the members' declared sizes, and the bytes decompressed)")
+		fs.BoolVar(&c.allowUnchecked, "allow-unchecked", c.allowUnchecked, "accept, with a warning, an archive of a type the check cannot open (tar.zst, tzst, ar, deb): only its hash and magic bytes are verified, not its members")
 	}
 	if cmd.flags != nil {
 		cmd.flags(c, fs)
@@ -359,6 +369,9 @@ func (c *cli) finish(fs *flag.FlagSet) error {
 	}
 	if c.deadline <= 0 {
 		return usagef("-deadline must be positive")
+	}
+	if c.maxEntries <= 0 || c.maxUnpacked <= 0 {
+		return usagef("-max-entries and -max-unpacked must be positive")
 	}
 	if c.mirrors != "all" && c.mirrors != "first" {
 		return usagef("-mirrors must be all or first, not %s", errtext.Quote(c.mirrors))

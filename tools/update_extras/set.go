@@ -155,7 +155,7 @@ func editSet(ctx context.Context, c *cli, fs *flag.FlagSet, args []string) (*cha
 // printArchive describes a checked archive in one line.
 func printArchive(w io.Writer, got *fetched) {
 	if got.report == nil {
-		fmt.Fprintf(w, "archive: %s, %d bytes, not opened\n", got.typ, got.size)
+		fmt.Fprintf(w, "archive: %s, %d bytes, NOT CHECKED (-allow-unchecked): its members were not read\n", got.typ, got.size)
 		return
 	}
 	r := got.report

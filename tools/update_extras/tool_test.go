@@ -247,13 +247,13 @@ func TestSetFailures(t *testing.T) {
 			stderr: []string{`is not usable: symlink "d/l" points to "\.\./\.\./x", outside the archive\nnothing was changed\n$`}},
 		{name: "not an archive, right hash", files: map[string][]byte{"a.tar.gz": noise},
 			args:   []string{"perso_release", "$SRV/a.tar.gz", "-sha256", hexSHA(noise)},
-			stderr: []string{`is not usable: not a tar\.gz archive: gzip: invalid header\nnothing was changed\n$`}},
+			stderr: []string{`is not usable: the file is not a tar\.gz archive: it starts with no known archive format \([0-9a-f ]+\), not with gzip's magic bytes; if the file is right, declare its real type\nnothing was changed\n$`}},
 		{name: "truncated archive", files: map[string][]byte{"a.tar.gz": goodTarGz[:len(goodTarGz)-20]},
 			args:   []string{"perso_release", "$SRV/a.tar.gz"},
 			stderr: []string{`is not usable: the tar\.gz archive is truncated: unexpected EOF\nnothing was changed\n$`}},
 		{name: "type from the flag", files: map[string][]byte{"a.tar.gz": goodTarGz},
 			args:   []string{"perso_release", "$SRV/a.tar.gz", "-type", "zip"},
-			stderr: []string{`is not usable: not a zip archive: zip: not a valid zip file\nnothing was changed\n$`}},
+			stderr: []string{`is not usable: the file is not a zip archive: it starts like a gzip file \(1f 8b [0-9a-f ]+\), not with zip's magic bytes; if the file is right, declare its real type\nnothing was changed\n$`}},
 		{name: "mirror serves other bytes", files: map[string][]byte{"a.tar.gz": goodTarGz, "m/a.tar.gz": other},
 			args:   []string{"perso_release", "$SRV/a.tar.gz", "$SRV/m/a.tar.gz"},
 			stderr: []string{`^update_extras set: entry "perso_release": http://127\.0\.0\.1:\d+/m/a\.tar\.gz: sha256 mismatch: got ` + hexSHA(other) + ` \(\d+ bytes\), want ` + hexSHA(goodTarGz) + ` \(every URL must serve the same archive; fix or remove the failing URLs, or pass -mirrors=first to accept any one\)\nnothing was changed\n$`}},
@@ -346,15 +346,15 @@ func TestSetSuccess(t *testing.T) {
 			t.Errorf("extras.json lacks the hash:\n%s", w.readExtras())
 		}
 	})
-	t.Run("unsupported type is not opened", func(t *testing.T) {
+	t.Run("unsupported type with -allow-unchecked", func(t *testing.T) {
 		w := newWorkspace(t, "{}\n")
-		u := w.serve("a.tar.zst", noise)
-		r := w.run("set", "perso_release", u)
+		u := w.serve("a.tar.zst", zstdNoise)
+		r := w.run("set", "perso_release", u, "-allow-unchecked")
 		if r.code != 0 {
 			t.Fatalf("exit %d: %s", r.code, r.stderr)
 		}
-		matchAll(t, "stderr", r.stderr, []string{`warning: entry "perso_release": the archive was not opened: archive type not supported by the checker: tar\.zst`})
-		matchAll(t, "stdout", r.stdout, []string{`\narchive: tar\.zst, 2048 bytes, not opened\n`})
+		matchAll(t, "stderr", r.stderr, []string{`warning: entry "perso_release": THE ARCHIVE WAS NOT CHECKED \(-allow-unchecked\): its sha256 and its first bytes match, but its members were not read: archive type not supported by the checker: tar\.zst`})
+		matchAll(t, "stdout", r.stdout, []string{`\narchive: tar\.zst, 2052 bytes, NOT CHECKED \(-allow-unchecked\): its members were not read\n`})
 	})
 	t.Run("pinned URL with -rehash", func(t *testing.T) {
 		w := newWorkspace(t, fmt.Sprintf(entryTemplate, "a.tar.gz", hexSHA(noise)))

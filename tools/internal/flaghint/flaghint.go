@@ -4,8 +4,9 @@
 // The libraries return typed errors in their own terms (download's
 // TooLargeError knows its limit, not the flag that sets it). Both tools,
 // update_extras and release, share the flags -max-size, -deadline,
-// -lock-timeout and -allow-insecure, so this is the one place that names
-// them; each tool adds the hints for its own flags.
+// -max-entries, -max-unpacked, -lock-timeout and -allow-insecure, so this
+// is the one place that names them; each tool adds the hints for its own
+// flags.
 package flaghint
 
 import (
@@ -13,6 +14,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/ot-provisioning-exts/ot-provisioning-exts/internal/archive"
 	"github.com/ot-provisioning-exts/ot-provisioning-exts/internal/download"
 	"github.com/ot-provisioning-exts/ot-provisioning-exts/internal/errtext"
 	"github.com/ot-provisioning-exts/ot-provisioning-exts/internal/extras"
@@ -36,6 +38,11 @@ func Explain(err error, own func(error) (string, bool)) string {
 			return e.Error() + "; raise -max-size if it is really that large", true
 		case *download.DeadlineError:
 			return e.Error() + "; raise -deadline if the server is just slow", true
+		case *archive.LimitError:
+			if e.Field == "MaxEntries" {
+				return e.Error() + "; raise -max-entries if it really has that many", true
+			}
+			return e.Error() + "; raise -max-unpacked if it is really that large", true
 		case *extrasfile.LockTimeoutError:
 			return fmt.Sprintf("%v (or raise -lock-timeout, now %s)", e, e.Timeout), true
 		}
