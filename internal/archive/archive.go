@@ -16,6 +16,12 @@
 // (tar-based) types, for callers that want to check while downloading.
 // [InferType] tells an archive's type from its URL as http_archive does.
 //
+// The type comes from a name, so Check first compares the archive's magic
+// bytes with it ([Sniff]), and refuses a mismatch naming both. Its work is
+// bounded ([Limits]: members, unpacked bytes; and a budget of link
+// resolution steps per member, with where each link leads remembered), and
+// it stops when its context is done.
+//
 // Supported types are zip (and jar, war, aar), tar, tar.gz/tgz, tar.xz/txz
 // and tar.bz2. The other types that http_archive extracts (tar.zst, tzst,
 // ar, deb) are recognised by [InferType], but Check returns an error
