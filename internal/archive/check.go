@@ -114,7 +114,10 @@ func (c *checker) run(r io.Reader) (*Report, error) {
 		}
 	}
 	if cerr := c.budget.ctx.Err(); cerr != nil {
-		return nil, fmt.Errorf("checking the %s archive: %w", c.typ, context.Cause(c.budget.ctx))
+		if cause := context.Cause(c.budget.ctx); cause != cerr {
+			return nil, fmt.Errorf("checking the %s archive: %w (%w)", c.typ, cerr, cause)
+		}
+		return nil, fmt.Errorf("checking the %s archive: %w", c.typ, cerr)
 	}
 	if le := (*LimitError)(nil); errors.As(err, &le) {
 		return nil, le

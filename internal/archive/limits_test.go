@@ -206,6 +206,14 @@ func TestCheckCancel(t *testing.T) {
 				}
 			}
 			t.Logf("%d points", points)
+			// A cause (such as a signal's) is wrapped too.
+			cause := errors.New("interrupt signal received")
+			ctx, cancel := context.WithCancelCause(context.Background())
+			cancel(cause)
+			_, err := archive.Check(ctx, path, tc.typ, "", archive.Limits{})
+			if !errors.Is(err, context.Canceled) || !errors.Is(err, cause) {
+				t.Errorf("canceled with a cause: Check = %v, want context.Canceled and the cause", err)
+			}
 		})
 	}
 }
