@@ -141,13 +141,7 @@ func WalkReader(r io.Reader, typ string, fn WalkFunc) error {
 	return nil
 }
 
-func isZip(typ string) bool {
-	switch typ {
-	case "zip", "jar", "war", "aar":
-		return true
-	}
-	return false
-}
+func isZip(typ string) bool { return Format(typ) == FormatZip }
 
 // typeError rejects a type that Walk cannot open.
 func typeError(typ string) error {

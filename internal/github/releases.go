@@ -138,14 +138,19 @@ func (c *Client) CreateRelease(ctx context.Context, repository string, nr NewRel
 	return releaseFrom(repository, rel), nil
 }
 
-// PublishRelease turns the draft release id into a published one. Its tag
-// must exist (or GitHub creates it at the release's target).
-func (c *Client) PublishRelease(ctx context.Context, repository string, id int64) (*Release, error) {
+// PublishRelease turns the draft release id into a published one whose
+// target_commitish is target (a commit SHA; "" keeps the release's). Its
+// tag must exist: GitHub would otherwise create it at the target.
+func (c *Client) PublishRelease(ctx context.Context, repository string, id int64, target string) (*Release, error) {
 	owner, name, ok := SplitRepository(repository)
 	if !ok {
 		return nil, fmt.Errorf("repository %q is not of the form owner/name", repository)
 	}
-	rel, resp, err := c.gh.Repositories.EditRelease(ctx, owner, name, id, &gh.RepositoryRelease{Draft: gh.Ptr(false)})
+	edit := &gh.RepositoryRelease{Draft: gh.Ptr(false)}
+	if target != "" {
+		edit.TargetCommitish = gh.Ptr(target)
+	}
+	rel, resp, err := c.gh.Repositories.EditRelease(ctx, owner, name, id, edit)
 	if err != nil {
 		return nil, c.describeCall(fmt.Sprintf("publishing release %d of %s", id, repository), http.MethodPatch, fmt.Sprintf("repos/%s/releases/%d", repository, id), resp, err)
 	}

@@ -75,7 +75,7 @@ func TestReleaseLifecycle(t *testing.T) {
 	if _, err := c.TagCommit(ctx, repo, "v1"); !errors.Is(err, github.ErrNotFound) {
 		t.Errorf("TagCommit of a draft's tag: %v", err)
 	}
-	pub, err := c.PublishRelease(ctx, repo, rel.ID)
+	pub, err := c.PublishRelease(ctx, repo, rel.ID, "")
 	if err != nil {
 		t.Fatal(err)
 	}

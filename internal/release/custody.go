@@ -8,14 +8,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 
 	"github.com/ot-provisioning-exts/ot-provisioning-exts/internal/extras"
 	"github.com/ot-provisioning-exts/ot-provisioning-exts/internal/extrasfile"
-	"github.com/ot-provisioning-exts/ot-provisioning-exts/internal/gitcli"
 	"github.com/ot-provisioning-exts/ot-provisioning-exts/internal/github"
 )
 
@@ -94,33 +91,6 @@ func (r *Runner) onRemote(ctx context.Context, commit string) error {
 	}
 	slices.Sort(names)
 	return fmt.Errorf("commit %s (HEAD) is on no branch of %s (%s), so the build tag would name a commit that only the tag keeps; push it first (git push %s HEAD:%s, by pull request if %s is protected) and run again", shortSHA(commit), r.cfg.Remote, strings.Join(names, ", "), r.cfg.Remote, r.cfg.Base, r.cfg.Base)
-}
-
-// commitOff makes one commit on top of base in a temporary worktree: edit
-// changes the worktree's files (its argument is the worktree's top), and
-// the commit holds paths. The checkout is not touched, so a commit that
-// git refuses (a hook, no identity) leaves nothing behind.
-func (r *Runner) commitOff(ctx context.Context, base, message string, edit func(dir string) error, paths ...string) (string, error) {
-	tmp, err := os.MkdirTemp("", "release-worktree-")
-	if err != nil {
-		return "", err
-	}
-	defer os.RemoveAll(tmp)
-	dir := filepath.Join(tmp, "wt")
-	wt, err := r.git.AddWorktree(ctx, dir, base)
-	if err != nil {
-		return "", err
-	}
-	defer r.git.RemoveWorktree(context.WithoutCancel(ctx), dir)
-	if err := edit(wt.Dir); err != nil {
-		return "", err
-	}
-	commit, err := r.commit(ctx, wt, message, paths...)
-	var gitErr *gitcli.Error
-	if errors.As(err, &gitErr) {
-		return "", fmt.Errorf("%w\nnothing was committed and the checkout is unchanged: fix the cause (a commit hook, or git's user.name and user.email) and run again", err)
-	}
-	return commit, err
 }
 
 // verifyTag checks, through GitHub's API, that GitHub has tag at commit,

@@ -4,7 +4,12 @@ package release
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/ot-provisioning-exts/ot-provisioning-exts/internal/gitcli"
 )
 
 // fetchBranch fetches branch from the remote into FETCH_HEAD (changing
@@ -45,4 +50,31 @@ func (r *Runner) tagCommits(ctx context.Context, tag string) (local, remote stri
 		return "", "", err
 	}
 	return locals[tag], remotes["refs/tags/"+tag], nil
+}
+
+// commitOff makes one commit on top of base in a temporary worktree: edit
+// changes the worktree's files (its argument is the worktree's top), and
+// the commit holds paths. The checkout is not touched, so a commit that
+// git refuses (a hook, no identity) leaves nothing behind.
+func (r *Runner) commitOff(ctx context.Context, base, message string, edit func(dir string) error, paths ...string) (string, error) {
+	tmp, err := os.MkdirTemp("", "release-worktree-")
+	if err != nil {
+		return "", err
+	}
+	defer os.RemoveAll(tmp)
+	dir := filepath.Join(tmp, "wt")
+	wt, err := r.git.AddWorktree(ctx, dir, base)
+	if err != nil {
+		return "", err
+	}
+	defer r.git.RemoveWorktree(context.WithoutCancel(ctx), dir)
+	if err := edit(wt.Dir); err != nil {
+		return "", err
+	}
+	commit, err := r.commit(ctx, wt, message, paths...)
+	var gitErr *gitcli.Error
+	if errors.As(err, &gitErr) {
+		return "", fmt.Errorf("%w\nnothing was committed and the checkout is unchanged: fix the cause (a commit hook, or git's user.name and user.email) and run again", err)
+	}
+	return commit, err
 }

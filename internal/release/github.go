@@ -264,7 +264,7 @@ func (r *Runner) publish(ctx context.Context, rel *github.Release, commit string
 	var pub *github.Release
 	err := r.do(fmt.Sprintf("publish the draft release %d for tag %s (as a prerelease)", rel.ID, rel.Tag), func() error {
 		var err error
-		pub, err = r.gh.PublishReleaseAt(ctx, r.cfg.Repository, rel.ID, commit)
+		pub, err = r.gh.PublishRelease(ctx, r.cfg.Repository, rel.ID, commit)
 		return err
 	})
 	if r.cfg.DryRun {

@@ -450,22 +450,10 @@ func (r *Runner) helperBranch(ctx context.Context, h *helperRun) (string, error)
 		r.note("branch %s is on %s with the binaries in %s", head, r.cfg.Remote, h.opts.LockPath)
 		return base, nil
 	}
-	tmp, err := os.MkdirTemp("", "release-worktree-")
-	if err != nil {
-		return "", err
-	}
-	defer os.RemoveAll(tmp)
-	dir := filepath.Join(tmp, "wt")
 	r.note("preparing branch %s in a temporary worktree at %s", head, shortSHA(base))
-	wt, err := r.git.AddWorktree(ctx, dir, base)
-	if err != nil {
-		return "", err
-	}
-	defer r.git.RemoveWorktree(context.WithoutCancel(ctx), dir)
-	if err := extrasfile.WriteAtomic(filepath.Join(wt.Dir, filepath.FromSlash(h.opts.LockPath)), want); err != nil {
-		return "", err
-	}
-	commit, err := r.commit(ctx, wt, fmt.Sprintf("helper: prebuilt extras_helper %s\n\nLists the binaries of release %s, built from the helper's sources with digest %s (Go %s), in %s.", h.digest[:12], h.tag, h.digest, h.lock.GoVersion, h.opts.LockPath), h.opts.LockPath)
+	commit, err := r.commitOff(ctx, base, fmt.Sprintf("helper: prebuilt extras_helper %s\n\nLists the binaries of release %s, built from the helper's sources with digest %s (Go %s), in %s.", h.digest[:12], h.tag, h.digest, h.lock.GoVersion, h.opts.LockPath), func(dir string) error {
+		return extrasfile.WriteAtomic(filepath.Join(dir, filepath.FromSlash(h.opts.LockPath)), want)
+	}, h.opts.LockPath)
 	if err != nil {
 		return "", err
 	}

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"path"
-	"path/filepath"
 	"slices"
 	"strings"
 
@@ -635,12 +634,8 @@ func (r *Runner) ensureMergeBranch(ctx context.Context, p *postsign, head string
 		if err := r.git.Fetch(ctx, r.cfg.Remote, "refs/heads/"+head); err != nil {
 			return err
 		}
-		data, ok, err := r.git.Show(ctx, c, r.cfg.ExtrasPath)
+		f, err := r.extrasAt(ctx, c)
 		if err != nil {
-			return err
-		}
-		f, perr := extras.Parse(ctx, head+":"+r.cfg.ExtrasPath, data, extras.Options{AllowInsecure: r.cfg.Download.AllowInsecure})
-		if !ok || perr != nil {
 			return fmt.Errorf("branch %s on %s has no valid %s; delete the branch and run again", head, r.cfg.Remote, r.cfg.ExtrasPath)
 		}
 		for _, e := range entries {
@@ -662,22 +657,10 @@ func (r *Runner) ensureMergeBranch(ctx context.Context, p *postsign, head string
 	if base == "" {
 		return settingError("Base", fmt.Sprintf("the base branch %s is not on %s; set ", r.cfg.Base, r.cfg.Remote), "")
 	}
-	tmp, err := os.MkdirTemp("", "release-worktree-")
-	if err != nil {
-		return err
-	}
-	defer os.RemoveAll(tmp)
-	dir := filepath.Join(tmp, "wt")
 	r.note("preparing branch %s in a temporary worktree at %s", head, shortSHA(base))
-	wt, err := r.git.AddWorktree(ctx, dir, base)
-	if err != nil {
-		return err
-	}
-	defer r.git.RemoveWorktree(context.WithoutCancel(ctx), dir)
-	if err := r.setEntries(ctx, wt.Dir, entries...); err != nil {
-		return err
-	}
-	commit, err := r.commit(ctx, wt, fmt.Sprintf("extras: release of %s, %s rc%02d\n\nSets the pre-signing and release entries of %s from branch %s (tags %s and %s).", p.set, p.state.Date, p.state.RC, p.set, p.branch, p.state.Presign.Tag, p.tag), r.cfg.ExtrasPath)
+	commit, err := r.commitOff(ctx, base, fmt.Sprintf("extras: release of %s, %s rc%02d\n\nSets the pre-signing and release entries of %s from branch %s (tags %s and %s).", p.set, p.state.Date, p.state.RC, p.set, p.branch, p.state.Presign.Tag, p.tag), func(dir string) error {
+		return r.setEntries(ctx, dir, entries...)
+	}, r.cfg.ExtrasPath)
 	if err != nil {
 		return err
 	}

@@ -11,10 +11,12 @@ package release
 import (
 	"context"
 	"fmt"
-	"net"
 	"net/url"
 	"regexp"
 	"strings"
+
+	"github.com/ot-provisioning-exts/ot-provisioning-exts/internal/download"
+	"github.com/ot-provisioning-exts/ot-provisioning-exts/internal/redact"
 )
 
 // repoPart is an owner or repository name as GitHub allows them.
@@ -82,21 +84,6 @@ func RepositoryFromURL(rawURL, serverURL string) (repository string, ok bool) {
 	return owner + "/" + name, true
 }
 
-// redactURL shows a remote URL without the credentials it may carry.
-func redactURL(raw string) string {
-	if u, err := url.Parse(raw); err == nil && u.User != nil && strings.Contains(raw, "://") {
-		u.User = url.User("REDACTED")
-		return u.String()
-	}
-	if i := strings.Index(raw, "://"); i >= 0 {
-		// Unparsable but URL-like: drop whatever precedes the host.
-		if at := strings.LastIndex(raw[i+3:], "@"); at >= 0 {
-			return raw[:i+3] + "REDACTED@" + raw[i+3+at+1:]
-		}
-	}
-	return raw
-}
-
 // checkRemote refuses a run whose git remote (its push URL) is not the
 // GitHub repository of the release, and an http:// remote unless insecure
 // URLs are allowed and it is on loopback (git would send the token in
@@ -107,12 +94,7 @@ func (r *Runner) checkRemote(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("reading the URL of remote %s: %w; -remote names a remote of this checkout (git remote -v lists them)", remote, err)
 	}
-	shown := redactURL(raw)
-	for _, secret := range r.cfg.Secrets {
-		if secret != "" {
-			shown = strings.ReplaceAll(shown, secret, "REDACTED")
-		}
-	}
+	shown := redact.String(download.Redact(raw), r.cfg.Secrets...)
 	host := r.cfg.ServerURL
 	if host == "" {
 		host = "https://github.com"
@@ -131,9 +113,7 @@ func (r *Runner) checkRemote(ctx context.Context) error {
 			remote, shown, repo, r.cfg.Repository)
 	}
 	if u, err := url.Parse(raw); err == nil && u.Scheme == "http" {
-		ip := net.ParseIP(u.Hostname())
-		loopback := u.Hostname() == "localhost" || (ip != nil && ip.IsLoopback())
-		if !r.cfg.Download.AllowInsecure || !loopback {
+		if download.CheckURL(raw, r.cfg.Download.AllowInsecure) != nil {
 			return fmt.Errorf("remote %s is %s, plain http: git would send the token in clear; use https (http is accepted only on loopback with -allow-insecure, for tests)", remote, shown)
 		}
 	}

@@ -95,7 +95,7 @@ func TestStartTLS(t *testing.T) {
 	if _, err := c.UploadAsset(ctx, rel, "a.tar.xz", file, "application/x-xz"); err != nil {
 		t.Fatal(err)
 	}
-	pub, err := c.PublishRelease(ctx, "acme/sku", rel.ID)
+	pub, err := c.PublishRelease(ctx, "acme/sku", rel.ID, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -391,7 +391,7 @@ func TestReleaseCreatesTag(t *testing.T) {
 	if _, err := c.TagCommit(ctx, "acme/sku", "drafted"); !errors.Is(err, github.ErrNotFound) {
 		t.Errorf("a draft created its tag: %v", err)
 	}
-	if _, err := c.PublishRelease(ctx, "acme/sku", draft.ID); err != nil {
+	if _, err := c.PublishRelease(ctx, "acme/sku", draft.ID, ""); err != nil {
 		t.Fatal(err)
 	}
 	if got, err := c.TagCommit(ctx, "acme/sku", "drafted"); err != nil || got != other {
