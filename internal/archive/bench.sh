@@ -1,15 +1,16 @@
 #!/bin/bash
 # bench.sh runs BenchmarkCheckThroughput (bench_test.go) against the code
-# of OLD (default: main) and of this working tree, interleaved, in the
+# of OLD (default: abde9a5^, the last commit before the check's limits) and
+# of this working tree, interleaved, in the
 # same run: OLD's internal/archive gets this tree's bench_test.go and a
 # benchCheck for its Check(path, typ, strip), without context or limits.
 #
-#   internal/archive/bench.sh      # OLD=main COUNT=5 BENCHTIME=2x
+#   internal/archive/bench.sh      # OLD=abde9a5^ COUNT=5 BENCHTIME=2x
 set -euo pipefail
 cd "$(dirname "$0")"
 here=$PWD
 top=$(git rev-parse --show-toplevel)
-OLD=${OLD:-main}
+OLD=${OLD:-abde9a5^}
 COUNT=${COUNT:-5}
 BENCHTIME=${BENCHTIME:-2x}
 old=$(mktemp -d)
